@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Lay out the ETL image's root filesystem from built binaries:
+#
+#   docker/rootfs.sh BIN_DIR ROOTFS
+#
+# ROOTFS gets /usr/local/bin/{extract,transform,load,tiktok-etl}, every shared
+# library they link (found with ldd, copied at the same path, the dynamic
+# loader included), /etc/passwd and /etc/group with the user `etl` (uid 10001),
+# a world-writable /tmp and the CA bundle. Used by docker/Dockerfile (in its
+# build stage) and by docker/build-local-image.sh (on the host), so both
+# images are the same; each adds /data owned by 10001 with COPY --chown.
+set -euo pipefail
+
+bin_dir=${1:?usage: rootfs.sh BIN_DIR ROOTFS}
+rootfs=${2:?usage: rootfs.sh BIN_DIR ROOTFS}
+binaries=(extract transform load tiktok-etl)
+etl_uid=10001
+
+mkdir -p "$rootfs/usr/local/bin" "$rootfs/etc" "$rootfs/tmp"
+chmod 1777 "$rootfs/tmp"
+
+# Copy a file (following symlinks) to the same absolute path under rootfs.
+copy_at_same_path() {
+    mkdir -p "$rootfs$(dirname "$1")"
+    cp -L "$1" "$rootfs$1"
+}
+
+for name in "${binaries[@]}"; do
+    binary=$bin_dir/$name
+    if [[ ! -x $binary ]]; then
+        echo "rootfs.sh: $binary not found or not executable" >&2
+        exit 2
+    fi
+    cp "$binary" "$rootfs/usr/local/bin/$name"
+    # "libx.so => /path (0x…)" and "/lib64/ld-linux-x86-64.so.2 (0x…)";
+    # a static binary prints "not a dynamic executable" and needs nothing.
+    while read -r library; do
+        copy_at_same_path "$library"
+    done < <(ldd "$binary" 2>/dev/null | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }')
+done
+
+cat >"$rootfs/etc/passwd" <<PASSWD
+root:x:0:0:root:/root:/sbin/nologin
+etl:x:$etl_uid:$etl_uid:tiktok-shop-etl:/data:/sbin/nologin
+PASSWD
+cat >"$rootfs/etc/group" <<GROUP
+root:x:0:
+etl:x:$etl_uid:
+GROUP
+if [[ -f /etc/ssl/certs/ca-certificates.crt ]]; then
+    copy_at_same_path /etc/ssl/certs/ca-certificates.crt
+else
+    echo "rootfs.sh: no /etc/ssl/certs/ca-certificates.crt: the image will not verify TLS peers" >&2
+fi

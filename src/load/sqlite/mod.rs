@@ -1,0 +1,158 @@
+//! The SQLite target: the embedded default for local runs, demos and tests.
+//!
+//! One IMMEDIATE transaction holds everything: the table check (and its
+//! creation when missing, which SQLite targets do without `--create-table`),
+//! the staged rows into `temp.staged_rows` through one prepared statement,
+//! then the set-based statements of the mode (`sql.rs`). All or nothing;
+//! another writer makes the load wait `busy_timeout_ms`, then fail with
+//! exit 1. Runs on a blocking thread: rusqlite is synchronous.
+
+mod sql;
+mod values;
+
+use std::path::Path;
+
+use rusqlite::{Connection, ErrorCode, Transaction, TransactionBehavior};
+
+use super::input::{Progress, StagedRows};
+use super::table::{self, Declared, TableName};
+use super::target::SqliteTarget;
+use super::{Counts, Job, LoadError, batch::StagedBatch};
+use crate::error::{Error, Failure};
+use sql::Effect;
+
+pub(super) fn load(target: SqliteTarget, job: Job, mut rows: StagedRows) -> Result<Counts, Error> {
+    let table = table_name(&job.table)?;
+    let path = target.path.as_path();
+    let on = |what: &'static str| move |e: rusqlite::Error| database_error(what, path, e);
+    let mut conn = open(&target)?;
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(on("start the load transaction"))?;
+    prepare_table(&tx, &table, path)?;
+    tx.execute_batch(&sql::create_staged()).map_err(on("create the staging area"))?;
+    let staged = stage(&tx, &mut rows, path)?;
+    tx.execute_batch(sql::INDEX_STAGED).map_err(on("index the staged rows"))?;
+
+    let load_time = {
+        let mut text = String::new();
+        values::write_time(&mut text, job.load_time.timestamp_millis());
+        text
+    };
+    let mut counts = Counts { staged, ..Counts::default() };
+    for (effect, statement) in sql::statements(job.mode, &table) {
+        let changed = execute(&tx, &statement, &[&load_time, &job.run_id]).map_err(on("apply the staged rows"))?;
+        match effect {
+            Effect::Inserted => counts.inserted += changed,
+            Effect::Updated => counts.updated += changed,
+            Effect::Deleted => counts.deleted += changed,
+        }
+    }
+    tx.execute_batch(sql::DROP_STAGED).map_err(on("drop the staging area"))?;
+    tx.commit().map_err(on("commit the load"))?;
+    Ok(counts)
+}
+
+fn table_name(name: &TableName) -> Result<String, LoadError> {
+    match &name.schema {
+        None => Ok(name.name.clone()),
+        Some(_) => Err(LoadError::Target(format!(
+            "--table {name}: SQLite tables have no schema; use --table {}",
+            name.name
+        ))),
+    }
+}
+
+fn open(target: &SqliteTarget) -> Result<Connection, LoadError> {
+    if let Some(dir) = target.path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| {
+            LoadError::database(format!("cannot create the directory of {}", target.path.display()), Failure::Fatal, e)
+        })?;
+    }
+    let on = |what: &'static str| move |e: rusqlite::Error| database_error(what, &target.path, e);
+    let conn = Connection::open(&target.path).map_err(on("open"))?;
+    conn.busy_timeout(target.busy_timeout).map_err(on("configure"))?;
+    // WAL lets readers read while a load writes; NORMAL is durable enough
+    // with WAL (a crash loses at most the last commit, never consistency).
+    conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get::<_, String>(0))
+        .map_err(on("switch to WAL mode"))?;
+    conn.pragma_update(None, "synchronous", "NORMAL").map_err(on("configure"))?;
+    conn.pragma_update(None, "cache_size", -131_072).map_err(on("configure"))?;
+    Ok(conn)
+}
+
+/// Checks the table against the staged schema, creating it when missing.
+fn prepare_table(tx: &Transaction<'_>, table: &str, path: &Path) -> Result<(), LoadError> {
+    let on = |what: &'static str| move |e: rusqlite::Error| database_error(what, path, e);
+    let actual: Vec<Declared> = {
+        let mut statement = tx.prepare(sql::TABLE_INFO).map_err(on("read the table's columns"))?;
+        let columns = statement
+            .query_map([table], |row| {
+                Ok(Declared { name: row.get(0)?, sql_type: row.get(1)?, nullable: row.get::<_, i64>(2)? == 0 })
+            })
+            .map_err(on("read the table's columns"))?;
+        columns.collect::<Result<_, _>>().map_err(on("read the table's columns"))?
+    };
+    if actual.is_empty() {
+        tracing::info!(table, "creating the table (SQLite targets create a missing table)");
+        tx.execute_batch(&sql::create_table(table)).map_err(on("create the table"))?;
+    } else {
+        let differences = table::differences(&sql::expected_columns(), &actual);
+        if !differences.is_empty() {
+            return Err(table::mismatch(table, &differences));
+        }
+    }
+    tx.execute_batch(&sql::view(table)).map_err(on("create the quantities view"))
+}
+
+/// Inserts every staged row into `temp.staged_rows`; returns how many.
+fn stage(tx: &Transaction<'_>, rows: &mut StagedRows, path: &Path) -> Result<u64, Error> {
+    let on = |e: rusqlite::Error| database_error("stage the rows", path, e);
+    let mut insert = tx.prepare(&sql::insert_staged()).map_err(on)?;
+    let mut scratch = String::new();
+    let mut progress = Progress::new();
+    while let Some(batch) = rows.blocking_next()? {
+        let staged = StagedBatch::new(&batch)?;
+        for row in 0..staged.rows {
+            values::bind_row(&mut insert, &staged, row, &mut scratch).map_err(on)?;
+            insert.raw_execute().map_err(on)?;
+        }
+        progress.add(staged.rows);
+    }
+    progress.log("rows staged");
+    Ok(progress.rows)
+}
+
+/// Runs one statement, binding as many of `params` as it uses; returns the
+/// rows it changed.
+fn execute(tx: &Transaction<'_>, statement: &str, params: &[&str]) -> rusqlite::Result<u64> {
+    let mut prepared = tx.prepare(statement)?;
+    for (i, value) in params.iter().enumerate().take(prepared.parameter_count()) {
+        prepared.raw_bind_parameter(i + 1, value)?;
+    }
+    prepared.raw_execute().map(|n| n as u64)
+}
+
+fn database_error(what: &str, path: &Path, e: rusqlite::Error) -> LoadError {
+    let code = e.sqlite_error_code();
+    let (failure, hint) = match code {
+        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => (
+            Failure::Retryable,
+            "another process holds the database; retry later, or wait longer with ?busy_timeout_ms=N in the target",
+        ),
+        Some(ErrorCode::SystemIoFailure | ErrorCode::DiskFull) => {
+            (Failure::Retryable, "the disk failed or is full; free space and retry")
+        }
+        Some(ErrorCode::CannotOpen | ErrorCode::PermissionDenied | ErrorCode::ReadOnly) => {
+            (Failure::Fatal, "check the path in --target and that this user may write it")
+        }
+        Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt) => {
+            (Failure::Fatal, "the file is not a usable SQLite database; point --target at another file")
+        }
+        Some(ErrorCode::ConstraintViolation) => (
+            Failure::Fatal,
+            "the table holds several rows of one (order_id, item_id), as append loads leave them; \
+             merge needs one per key: load once with --load-mode replace",
+        ),
+        _ => (Failure::Fatal, "this is not expected to pass on a retry"),
+    };
+    LoadError::database(format!("SQLite {}: cannot {what} ({hint})", path.display()), failure, e)
+}

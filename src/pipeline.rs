@@ -1,0 +1,1 @@
+//! `tiktok-etl run` (being written).

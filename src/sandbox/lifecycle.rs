@@ -1,0 +1,315 @@
+//! The order lifecycle (API reference §7): when each order is paid, held,
+//! shipped, collected, delivered, completed or cancelled.
+//!
+//! An order's whole future is planned once, deterministically, when it is
+//! generated; what the API serves is that plan cut at the sandbox clock's
+//! "now". So the same order moves through its statuses as the clock moves,
+//! `update_time` is the time of its last status change, and every time field
+//! is present exactly when its event has happened.
+
+use super::rng::Rng;
+
+const MINUTE: i64 = 60;
+const HOUR: i64 = 3600;
+const DAY: i64 = 86_400;
+
+/// No order changes status later than this after it was created; a search
+/// for orders updated in `[a, b)` only needs orders created in `[a − this, b)`.
+pub(crate) const MAX_LIFETIME: i64 = 40 * DAY;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) enum Status {
+    Unpaid,
+    OnHold,
+    AwaitingShipment,
+    PartiallyShipping,
+    AwaitingCollection,
+    InTransit,
+    Delivered,
+    Completed,
+    Cancelled,
+}
+
+impl Status {
+    pub(crate) const ALL: [Status; 9] = [
+        Status::Unpaid,
+        Status::OnHold,
+        Status::AwaitingShipment,
+        Status::PartiallyShipping,
+        Status::AwaitingCollection,
+        Status::InTransit,
+        Status::Delivered,
+        Status::Completed,
+        Status::Cancelled,
+    ];
+
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Status::Unpaid => "UNPAID",
+            Status::OnHold => "ON_HOLD",
+            Status::AwaitingShipment => "AWAITING_SHIPMENT",
+            Status::PartiallyShipping => "PARTIALLY_SHIPPING",
+            Status::AwaitingCollection => "AWAITING_COLLECTION",
+            Status::InTransit => "IN_TRANSIT",
+            Status::Delivered => "DELIVERED",
+            Status::Completed => "COMPLETED",
+            Status::Cancelled => "CANCELLED",
+        }
+    }
+
+    pub(crate) fn parse(text: &str) -> Option<Status> {
+        Status::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+}
+
+/// Who cancelled, as `cancellation_initiator` spells it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Initiator {
+    Buyer,
+    Seller,
+    System,
+}
+
+impl Initiator {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Initiator::Buyer => "BUYER",
+            Initiator::Seller => "SELLER",
+            Initiator::System => "SYSTEM",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Cancellation {
+    pub time: i64,
+    pub by: Initiator,
+    pub reason: &'static str,
+    /// When the buyer asked (`request_cancel_time`), for buyer requests
+    /// made after payment.
+    pub requested: Option<i64>,
+}
+
+/// One package's events; `None` when it never happens.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct PackageTimes {
+    pub rts: Option<i64>,
+    pub collected: Option<i64>,
+    pub delivered: Option<i64>,
+}
+
+/// Deadlines set when the order is paid.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Deadlines {
+    pub handling_days: i64,
+    pub rts_sla: i64,
+    pub collection_due: i64,
+    pub delivery_due: i64,
+}
+
+/// What shapes an order's lifecycle, decided by the generator.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Shape {
+    pub on_hold_per_mille: u32,
+    pub pre_order: bool,
+    pub packages: usize,
+}
+
+/// The planned life of one order.
+#[derive(Debug, Clone)]
+pub(crate) struct Timeline {
+    pub created: i64,
+    pub cancel_order_sla: i64,
+    pub paid: Option<i64>,
+    /// End of ON_HOLD (the order is held in `[paid, hold_until)`).
+    pub hold_until: Option<i64>,
+    pub release_date: Option<i64>,
+    pub deadlines: Option<Deadlines>,
+    pub packages: Vec<PackageTimes>,
+    pub completed: Option<i64>,
+    pub cancel: Option<Cancellation>,
+    /// Order status changes, in time order, first is `(created, Unpaid)`.
+    pub transitions: Vec<(i64, Status)>,
+}
+
+impl Timeline {
+    /// The status at `now` and when it began (`update_time`), or `None`
+    /// when the order has not been created yet.
+    pub(crate) fn state_at(&self, now: i64) -> Option<(Status, i64)> {
+        self.transitions.iter().rev().find(|(t, _)| *t <= now).map(|(t, s)| (*s, *t))
+    }
+
+    /// Whether the order got past UNPAID/ON_HOLD by `now`: from then on the
+    /// recipient address is visible.
+    pub(crate) fn released_by(&self, now: i64) -> bool {
+        self.transitions
+            .iter()
+            .any(|(t, s)| *t <= now && (Status::AwaitingShipment..=Status::Completed).contains(s))
+    }
+
+    /// Plans the life of an order created at `created`.
+    pub(crate) fn plan(rng: &mut Rng, created: i64, shape: Shape) -> Timeline {
+        let mut timeline = Timeline {
+            created,
+            cancel_order_sla: created + DAY,
+            paid: None,
+            hold_until: None,
+            release_date: None,
+            deadlines: None,
+            packages: vec![PackageTimes::default(); shape.packages.max(1)],
+            completed: None,
+            cancel: None,
+            transitions: vec![(created, Status::Unpaid)],
+        };
+        let roll = rng.below(1000);
+        if roll < 40 {
+            timeline.cancel_at(timeline.cancel_order_sla, Initiator::System, "Buyer did not pay on time", None);
+            return timeline;
+        }
+        if roll < 60 {
+            let when = created + rng.range(2 * MINUTE, 2 * HOUR);
+            timeline.cancel_at(when, Initiator::Buyer, "No longer needed", None);
+            return timeline;
+        }
+        let paid = created + if rng.chance(900) { rng.range(10, 30 * MINUTE) } else { rng.range(30 * MINUTE, 6 * HOUR) };
+        timeline.paid = Some(paid);
+        let mut ship_from = paid;
+        if shape.pre_order {
+            let release = paid + rng.range(5 * DAY, 12 * DAY);
+            timeline.release_date = Some(release);
+            ship_from = release - DAY;
+        } else if rng.chance(shape.on_hold_per_mille) {
+            ship_from = paid + HOUR;
+        }
+        if ship_from > paid {
+            timeline.hold_until = Some(ship_from);
+            timeline.transitions.push((paid, Status::OnHold));
+            if rng.chance(80) {
+                let when = paid + rng.range(MINUTE, ship_from - paid - 1);
+                timeline.cancel_at(when, Initiator::Buyer, "Need to change delivery address", None);
+                return timeline;
+            }
+        }
+        timeline.transitions.push((ship_from, Status::AwaitingShipment));
+        timeline.ship(rng, ship_from);
+        timeline
+    }
+
+    /// Everything from AWAITING_SHIPMENT on.
+    fn ship(&mut self, rng: &mut Rng, ship_from: i64) {
+        let handling_days = rng.range(2, 3);
+        let rts_sla = ship_from + handling_days * DAY;
+        let deadlines =
+            Deadlines { handling_days, rts_sla, collection_due: rts_sla + 3 * DAY, delivery_due: rts_sla + 13 * DAY };
+        self.deadlines = Some(deadlines);
+        let roll = rng.below(1000);
+        if roll < 25 {
+            let requested = ship_from + rng.range(HOUR, 20 * HOUR);
+            let when = requested + rng.range(10 * MINUTE, 6 * HOUR);
+            self.cancel_at(when, Initiator::Buyer, "Better price available", Some(requested));
+            return;
+        }
+        if roll < 35 {
+            let when = ship_from + rng.range(HOUR, 30 * HOUR);
+            self.cancel_at(when, Initiator::Seller, "Out of stock", None);
+            return;
+        }
+        if roll < 40 {
+            self.cancel_at(rts_sla, Initiator::System, "Package wasn't shipped on time", None);
+            return;
+        }
+        let lost = roll < 43;
+        let mut rts = ship_from + rng.range(HOUR, 36 * HOUR);
+        let packages = self.packages.len();
+        for (i, package) in self.packages.iter_mut().enumerate() {
+            if i > 0 {
+                rts += rng.range(HOUR, 10 * HOUR);
+            }
+            package.rts = Some(rts);
+        }
+        if packages > 1 {
+            let first = self.packages[0].rts.unwrap_or(rts);
+            self.transitions.push((first, Status::PartiallyShipping));
+        }
+        self.transitions.push((rts, Status::AwaitingCollection));
+        let pickup = rts + rng.range(2 * HOUR, 30 * HOUR);
+        let mut last_delivery = pickup;
+        for (i, package) in self.packages.iter_mut().enumerate() {
+            package.collected = Some(pickup + i as i64 * rng.range(0, 2 * HOUR));
+            if !lost {
+                let delivered = pickup + rng.range(DAY, 7 * DAY);
+                last_delivery = last_delivery.max(delivered);
+                package.delivered = Some(delivered);
+            }
+        }
+        let in_transit = self.packages.iter().filter_map(|p| p.collected).max().unwrap_or(pickup);
+        self.transitions.push((in_transit, Status::InTransit));
+        if lost {
+            self.cancel_at(deadlines.delivery_due, Initiator::System, "Package delivery failed", None);
+            return;
+        }
+        self.transitions.push((last_delivery, Status::Delivered));
+        let completed = last_delivery + rng.range(5 * DAY, 10 * DAY);
+        self.completed = Some(completed);
+        self.transitions.push((completed, Status::Completed));
+    }
+
+    fn cancel_at(&mut self, time: i64, by: Initiator, reason: &'static str, requested: Option<i64>) {
+        self.transitions.push((time, Status::Cancelled));
+        self.cancel = Some(Cancellation { time, by, reason, requested });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plans() -> impl Iterator<Item = Timeline> {
+        (0..20_000u64).map(|i| {
+            let shape = Shape { on_hold_per_mille: 300, pre_order: i % 50 == 0, packages: 1 + (i % 3 == 0) as usize };
+            Timeline::plan(&mut Rng::new(i), 1_700_000_000, shape)
+        })
+    }
+
+    #[test]
+    fn transitions_move_forward_and_end_within_the_lifetime() {
+        for t in plans() {
+            assert!(t.transitions.windows(2).all(|w| w[0].0 < w[1].0 && w[0].1 < w[1].1), "{t:?}");
+            assert!(t.transitions.last().map_or(0, |x| x.0) - t.created <= MAX_LIFETIME, "{t:?}");
+            let last = t.transitions.last().map(|x| x.1);
+            assert_eq!(t.cancel.is_some(), last == Some(Status::Cancelled));
+            assert_eq!(t.completed.is_some(), last == Some(Status::Completed));
+        }
+    }
+
+    #[test]
+    fn times_follow_the_status() {
+        for t in plans() {
+            let Some(deadlines) = t.deadlines else { continue };
+            for p in &t.packages {
+                if let (Some(rts), Some(collected)) = (p.rts, p.collected) {
+                    assert!(rts < collected && rts < deadlines.rts_sla && collected < deadlines.collection_due);
+                }
+                if let (Some(collected), Some(delivered)) = (p.collected, p.delivered) {
+                    assert!(collected < delivered && delivered < deadlines.delivery_due);
+                }
+            }
+            assert_eq!(t.state_at(t.created - 1), None);
+            assert_eq!(t.state_at(t.created), Some((Status::Unpaid, t.created)));
+            if let Some(paid) = t.paid {
+                assert!(!t.released_by(paid - 1));
+            }
+        }
+    }
+
+    #[test]
+    fn every_status_occurs() {
+        let mut seen = std::collections::HashSet::new();
+        for t in plans() {
+            seen.extend(t.transitions.iter().map(|x| x.1));
+        }
+        assert_eq!(seen.len(), Status::ALL.len(), "{seen:?}");
+        assert_eq!(Status::parse("ON_HOLD"), Some(Status::OnHold));
+        assert_eq!(Status::parse("on_hold"), None);
+    }
+}

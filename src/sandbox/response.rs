@@ -1,0 +1,92 @@
+//! The response envelope (reference §0, §6): `{"code", "message",
+//! "request_id", "data"}` on success and error alike, `data: null` on
+//! errors, the HTTP statuses seen in live traffic, and request ids shaped
+//! like the real ones (`YYYYMMDDhhmmss` + 20 hex digits).
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use serde_json::{Value, json};
+
+use super::rng::combine;
+
+/// An answer before it gets its request id.
+#[derive(Debug, Clone)]
+pub(crate) struct Reply {
+    pub status: StatusCode,
+    pub code: u32,
+    pub message: String,
+    pub data: Value,
+    pub retry_after: bool,
+}
+
+impl Reply {
+    pub(crate) fn ok(data: Value) -> Reply {
+        Reply::success("Success", data)
+    }
+
+    /// Success with the message the endpoint uses ("success" on the token host).
+    pub(crate) fn success(message: &str, data: Value) -> Reply {
+        Reply { status: StatusCode::OK, code: 0, message: message.to_owned(), data, retry_after: false }
+    }
+
+    pub(crate) fn error(status: StatusCode, code: u32, message: impl Into<String>) -> Reply {
+        Reply { status, code, message: message.into(), data: Value::Null, retry_after: false }
+    }
+
+    /// 36009004 for a bad or missing parameter (HTTP 400).
+    pub(crate) fn invalid(message: impl Into<String>) -> Reply {
+        Reply::error(StatusCode::BAD_REQUEST, 36_009_004, message)
+    }
+
+    pub(crate) fn not_found() -> Reply {
+        Reply::error(StatusCode::NOT_FOUND, 36_009_009, "Invalid path. The API path does not exist.")
+    }
+
+    pub(crate) fn wrong_method() -> Reply {
+        Reply::error(StatusCode::METHOD_NOT_ALLOWED, 36_009_010, "Invalid method. The API does not support this HTTP method.")
+    }
+
+    pub(crate) fn rate_limited() -> Reply {
+        let message = "Too many requests. You've made too many requests in a short period of time.";
+        Reply { retry_after: true, ..Reply::error(StatusCode::TOO_MANY_REQUESTS, 36_009_002, message) }
+    }
+
+    pub(crate) fn unavailable() -> Reply {
+        let message = "Internal error. The service is temporarily unavailable, please try again later.";
+        Reply::error(StatusCode::SERVICE_UNAVAILABLE, 36_009_003, message)
+    }
+
+    pub(crate) fn into_response(self, request_id: String) -> Response {
+        let body = json!({"code": self.code, "message": self.message, "request_id": request_id, "data": self.data});
+        let mut response = (self.status, body.to_string()).into_response();
+        let headers = response.headers_mut();
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        if self.retry_after {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
+        response
+    }
+}
+
+/// A request id: the time, then 20 upper-case hex digits.
+pub(crate) fn request_id(now: DateTime<Utc>, seed: u64, sequence: u64) -> String {
+    let hash = combine(seed, sequence);
+    let extra = combine(hash, 0x1D) & 0xFFFF;
+    format!("{}{hash:016X}{extra:04X}", now.format("%Y%m%d%H%M%S"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_ids_have_the_live_shape() {
+        let now = DateTime::from_timestamp(1_646_639_340, 0).unwrap();
+        let id = request_id(now, 1, 2);
+        assert_eq!(id.len(), 34);
+        assert!(id.starts_with("20220307074900"));
+        assert!(id[14..].bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_lowercase()));
+        assert_ne!(id, request_id(now, 1, 3));
+    }
+}

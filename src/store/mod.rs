@@ -1,0 +1,235 @@
+//! The store: where stages leave their Parquet files and manifests.
+//!
+//! One `object_store` behind a URL — a local path or `file://` URL, or
+//! `s3://bucket/prefix` for S3 and S3-compatible servers. Every path of a
+//! run is built by [`layout`]; every Parquet file is written and read by
+//! [`parquet_io`] with the writer settings chosen there.
+
+mod error;
+pub mod layout;
+pub mod parquet_io;
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use futures::TryStreamExt;
+use object_store::{ObjectMeta, ObjectStore, PutPayload, aws::AmazonS3Builder, local::LocalFileSystem, path::Path};
+
+pub use error::StoreError;
+pub use layout::{RunLayout, StageName};
+
+use crate::manifest::Manifest;
+
+/// An opened store: the object store plus the prefix every path is under.
+#[derive(Clone)]
+pub struct Store {
+    objects: Arc<dyn ObjectStore>,
+    root: Path,
+    location: String,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("location", &self.location).finish()
+    }
+}
+
+impl Store {
+    /// Opens the store named by `url`: `./data`, `/abs/path`, `file:///abs/path`
+    /// or `s3://bucket/prefix`. Local directories are created when missing.
+    ///
+    /// S3 reads the usual `AWS_*` variables (`AWS_ACCESS_KEY_ID`,
+    /// `AWS_SECRET_ACCESS_KEY`, `AWS_REGION`, `AWS_SESSION_TOKEN`), plus
+    /// `AWS_ENDPOINT_URL` for S3-compatible servers and `AWS_ALLOW_HTTP=true`
+    /// for plain-HTTP endpoints.
+    pub fn open(url: &str) -> Result<Store, StoreError> {
+        let open_error = |reason: String| StoreError::Open { url: url.to_owned(), reason };
+        if let Some(rest) = url.strip_prefix("s3://") {
+            let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+            if bucket.is_empty() {
+                return Err(open_error("the URL names no bucket (expected s3://bucket/prefix)".into()));
+            }
+            let mut builder = AmazonS3Builder::from_env().with_bucket_name(bucket);
+            if let Some(endpoint) = env_nonempty("AWS_ENDPOINT_URL_S3").or_else(|| env_nonempty("AWS_ENDPOINT_URL")) {
+                builder = builder.with_endpoint(endpoint);
+            }
+            if std::env::var("AWS_REGION").is_err() && std::env::var("AWS_DEFAULT_REGION").is_err() {
+                builder = builder.with_region("us-east-1");
+            }
+            let objects = builder.build().map_err(|e| open_error(crate::secret::redact(&e.to_string())))?;
+            return Ok(Store {
+                objects: Arc::new(objects),
+                root: Path::from(prefix.trim_matches('/')),
+                location: format!("s3://{bucket}/{}", prefix.trim_matches('/')).trim_end_matches('/').to_owned(),
+            });
+        }
+        let local = match url.split_once("://") {
+            None => url,
+            Some(("file", path)) => path,
+            Some((scheme, _)) => {
+                return Err(open_error(format!(
+                    "the scheme {scheme}:// is not supported; use a local path, file:///path or s3://bucket/prefix"
+                )));
+            }
+        };
+        if local.is_empty() {
+            return Err(open_error("the path is empty".into()));
+        }
+        std::fs::create_dir_all(local).map_err(|e| open_error(format!("cannot create the directory: {e}")))?;
+        let absolute = std::fs::canonicalize(local).map_err(|e| open_error(e.to_string()))?;
+        let objects = LocalFileSystem::new_with_prefix(&absolute).map_err(|e| open_error(e.to_string()))?;
+        Ok(Store {
+            objects: Arc::new(objects),
+            root: Path::default(),
+            location: absolute.display().to_string(),
+        })
+    }
+
+    /// Where the store is, for messages: an absolute path or an `s3://` URL.
+    pub fn location(&self) -> &str {
+        &self.location
+    }
+
+    /// `relative` (a `/`-separated path inside the store) as an object path.
+    pub fn path(&self, relative: &str) -> Path {
+        relative
+            .split('/')
+            .filter(|part| !part.is_empty())
+            .fold(self.root.clone(), |path, part| path.child(part))
+    }
+
+    /// Where `relative` is, for people: `<store>/<relative>`.
+    pub fn display(&self, relative: &str) -> String {
+        format!("{}/{relative}", self.location)
+    }
+
+    pub(crate) fn objects(&self) -> &Arc<dyn ObjectStore> {
+        &self.objects
+    }
+
+    /// Every object under `relative`, sorted by path.
+    pub async fn list(&self, relative: &str) -> Result<Vec<ObjectMeta>, StoreError> {
+        let prefix = self.path(relative);
+        let mut found: Vec<ObjectMeta> = self
+            .objects
+            .list(Some(&prefix))
+            .try_collect()
+            .await
+            .map_err(|source| StoreError::io("list", self.display(relative), source))?;
+        found.sort_by(|a, b| a.location.cmp(&b.location));
+        Ok(found)
+    }
+
+    /// Deletes everything under `relative` (a stage directory before a re-run).
+    pub async fn delete_all(&self, relative: &str) -> Result<usize, StoreError> {
+        let found = self.list(relative).await?;
+        for meta in &found {
+            match self.objects.delete(&meta.location).await {
+                Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
+                Err(source) => return Err(StoreError::io("delete", meta.location.to_string(), source)),
+            }
+        }
+        Ok(found.len())
+    }
+
+    pub async fn put(&self, relative: &str, bytes: Bytes) -> Result<(), StoreError> {
+        self.objects
+            .put(&self.path(relative), PutPayload::from(bytes))
+            .await
+            .map(|_| ())
+            .map_err(|source| StoreError::io("write", self.display(relative), source))
+    }
+
+    /// The object's bytes, or `None` when it does not exist.
+    pub async fn get(&self, relative: &str) -> Result<Option<Bytes>, StoreError> {
+        match self.objects.get(&self.path(relative)).await {
+            Ok(result) => result
+                .bytes()
+                .await
+                .map(Some)
+                .map_err(|source| StoreError::io("read", self.display(relative), source)),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(source) => Err(StoreError::io("read", self.display(relative), source)),
+        }
+    }
+
+    /// Writes a stage's manifest. Called last, after every data file is complete.
+    pub async fn put_manifest(&self, layout: &RunLayout, manifest: &Manifest) -> Result<(), StoreError> {
+        let stage: StageName = manifest.stage;
+        let mut json = serde_json::to_vec_pretty(manifest).map_err(|e| StoreError::Manifest {
+            path: self.display(&layout.manifest(stage)),
+            reason: e.to_string(),
+        })?;
+        json.push(b'\n');
+        self.put(&layout.manifest(stage), Bytes::from(json)).await
+    }
+
+    /// A stage's manifest, or `None` when the stage has not finished.
+    pub async fn manifest(&self, layout: &RunLayout, stage: StageName) -> Result<Option<Manifest>, StoreError> {
+        let relative = layout.manifest(stage);
+        let Some(bytes) = self.get(&relative).await? else {
+            return Ok(None);
+        };
+        serde_json::from_slice(&bytes).map(Some).map_err(|e| StoreError::Manifest {
+            path: self.display(&relative),
+            reason: format!("{e}; re-run the {stage} stage to rewrite it"),
+        })
+    }
+
+    /// The upstream stage's manifest; its absence is an error that says which
+    /// stage to run first (exit 2).
+    pub async fn require_manifest(&self, layout: &RunLayout, stage: StageName) -> Result<Manifest, StoreError> {
+        self.manifest(layout, stage).await?.ok_or_else(|| StoreError::MissingManifest {
+            stage,
+            run_id: layout.run_id().to_string(),
+            path: self.display(&layout.manifest(stage)),
+        })
+    }
+
+    /// Starts (or restarts) a stage: removes its manifest first, so no reader
+    /// trusts the directory while it changes, then every older file.
+    pub async fn begin_stage(&self, layout: &RunLayout, stage: StageName) -> Result<(), StoreError> {
+        match self.objects.delete(&self.path(&layout.manifest(stage))).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
+            Err(source) => return Err(StoreError::io("delete", self.display(&layout.manifest(stage)), source)),
+        }
+        let removed = self.delete_all(&layout.stage_dir(stage)).await?;
+        if removed > 0 {
+            tracing::info!(stage = %stage, files = removed, "removed the output of an earlier attempt");
+        }
+        Ok(())
+    }
+}
+
+fn env_nonempty(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unsupported_schemes_and_empty_paths_are_refused() {
+        let err = Store::open("ftp://host/x").unwrap_err();
+        assert!(err.to_string().contains("ftp:// is not supported"), "{err}");
+        assert!(Store::open("").is_err());
+        assert!(Store::open("s3:///prefix").unwrap_err().to_string().contains("no bucket"));
+    }
+
+    #[tokio::test]
+    async fn local_store_round_trips_and_clears_a_stage() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("file://{}", dir.path().join("store").display());
+        let store = Store::open(&url).unwrap();
+        let layout = RunLayout::new(&crate::run_id::RunId::parse("r:1").unwrap());
+        let part = layout.order_lines_part(0);
+        store.put(&part, Bytes::from_static(b"x")).await.unwrap();
+        assert_eq!(store.get(&part).await.unwrap().unwrap().as_ref(), b"x");
+        assert!(dir.path().join("store/runs/r=3A1/transform/order_lines/part-00000.parquet").exists());
+        store.begin_stage(&layout, StageName::Transform).await.unwrap();
+        assert!(store.get(&part).await.unwrap().is_none());
+        let missing = store.require_manifest(&layout, StageName::Transform).await.unwrap_err();
+        assert!(missing.to_string().contains("run the transform stage"), "{missing}");
+    }
+}

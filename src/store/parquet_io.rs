@@ -1,0 +1,135 @@
+//! Parquet files in the store: one writer configuration, schema checks on
+//! both ends, streaming in both directions.
+
+use std::pin::Pin;
+
+use arrow::array::RecordBatch;
+use arrow::datatypes::{Schema, SchemaRef};
+use futures::{Stream, StreamExt, TryStreamExt};
+use object_store::buffered::BufWriter;
+use parquet::arrow::async_reader::ParquetObjectReader;
+use parquet::arrow::{AsyncArrowWriter, ParquetRecordBatchStreamBuilder, ProjectionMask};
+use parquet::basic::{Compression, ZstdLevel};
+use parquet::file::properties::WriterProperties;
+
+use super::{Store, StoreError};
+use crate::error::Error;
+use crate::manifest::FileEntry;
+use crate::schema;
+
+/// Rows per row group: small enough to bound memory, large enough for scans.
+const ROW_GROUP_ROWS: usize = 64 * 1024;
+
+/// Rows per batch handed to readers.
+pub const READ_BATCH_ROWS: usize = 8 * 1024;
+
+fn writer_properties() -> WriterProperties {
+    WriterProperties::builder()
+        .set_compression(Compression::ZSTD(ZstdLevel::try_new(1).unwrap_or_default()))
+        .set_max_row_group_size(ROW_GROUP_ROWS)
+        .set_created_by(format!("tiktok-shop-etl {}", crate::TOOL_VERSION))
+        .build()
+}
+
+/// One Parquet file being written to the store.
+pub struct ParquetSink {
+    writer: AsyncArrowWriter<BufWriter>,
+    schema: SchemaRef,
+    relative: String,
+    display: String,
+    rows: u64,
+    store: Store,
+}
+
+impl ParquetSink {
+    pub fn create(store: &Store, relative: &str, schema: SchemaRef) -> Result<Self, StoreError> {
+        let display = store.display(relative);
+        let sink = BufWriter::new(store.objects().clone(), store.path(relative));
+        let writer = AsyncArrowWriter::try_new(sink, schema.clone(), Some(writer_properties()))
+            .map_err(|e| parquet_error("create", &display, e))?;
+        Ok(ParquetSink { writer, schema, relative: relative.to_owned(), display, rows: 0, store: store.clone() })
+    }
+
+    /// Appends a batch; its schema must be exactly the file's.
+    pub async fn write(&mut self, batch: &RecordBatch) -> Result<(), Error> {
+        schema::check(&self.display, &self.schema, &batch.schema())?;
+        self.writer.write(batch).await.map_err(|e| parquet_error("write", &self.display, e))?;
+        self.rows += batch.num_rows() as u64;
+        Ok(())
+    }
+
+    pub fn rows(&self) -> u64 {
+        self.rows
+    }
+
+    /// Completes the file and says what was written.
+    pub async fn finish(self) -> Result<FileEntry, StoreError> {
+        self.writer.close().await.map_err(|e| parquet_error("finish", &self.display, e))?;
+        let meta = self
+            .store
+            .objects()
+            .head(&self.store.path(&self.relative))
+            .await
+            .map_err(|source| StoreError::io("stat", self.display.clone(), source))?;
+        Ok(FileEntry { path: self.relative, rows: self.rows, bytes: meta.size })
+    }
+}
+
+pub type BatchStream = Pin<Box<dyn Stream<Item = Result<RecordBatch, Error>> + Send>>;
+
+/// Streams the batches of a Parquet file after checking its schema against
+/// `expected` (an error names the missing, extra and mistyped columns).
+pub async fn read(store: &Store, relative: &str, expected: &Schema) -> Result<BatchStream, Error> {
+    read_projected(store, relative, expected, None).await
+}
+
+/// [`read`], keeping only the named columns (all of them when `None`).
+pub async fn read_projected(
+    store: &Store,
+    relative: &str,
+    expected: &Schema,
+    columns: Option<&[&str]>,
+) -> Result<BatchStream, Error> {
+    let display = store.display(relative);
+    let path = store.path(relative);
+    let meta = match store.objects().head(&path).await {
+        Ok(meta) => meta,
+        Err(source) => return Err(StoreError::io("open", display, source).into()),
+    };
+    let reader = ParquetObjectReader::new(store.objects().clone(), path).with_file_size(meta.size);
+    let builder = ParquetRecordBatchStreamBuilder::new(reader)
+        .await
+        .map_err(|e| corrupt(&display, e))?;
+    schema::check(&display, expected, builder.schema())?;
+    let builder = match columns {
+        None => builder,
+        Some(names) => {
+            let mask = ProjectionMask::columns(builder.parquet_schema(), names.iter().copied());
+            builder.with_projection(mask)
+        }
+    };
+    let stream = builder
+        .with_batch_size(READ_BATCH_ROWS)
+        .build()
+        .map_err(|e| corrupt(&display, e))?;
+    Ok(stream.map_err(move |e| Error::from(corrupt(&display, e))).boxed())
+}
+
+/// Reads every batch of a file into memory (small files: tests, inspect).
+pub async fn read_all(store: &Store, relative: &str, expected: &Schema) -> Result<Vec<RecordBatch>, Error> {
+    read(store, relative, expected).await?.try_collect().await
+}
+
+fn parquet_error(op: &'static str, display: &str, e: parquet::errors::ParquetError) -> StoreError {
+    // Writes fail for store reasons (network, disk); those are worth a retry.
+    StoreError::Parquet { op, path: display.to_owned(), reason: crate::secret::redact(&e.to_string()), retryable: true }
+}
+
+fn corrupt(display: &str, e: parquet::errors::ParquetError) -> StoreError {
+    StoreError::Parquet {
+        op: "read",
+        path: display.to_owned(),
+        reason: format!("{e}; the file is damaged or not Parquet: re-run the stage that wrote it"),
+        retryable: false,
+    }
+}

@@ -1,0 +1,12 @@
+//! Integration tests: the real binaries, the sandbox API over HTTP on
+//! loopback, a real store (local and S3-compatible) and a real database.
+
+mod util;
+
+mod it {
+    mod extract;
+    mod load;
+    mod pipeline;
+    mod sandbox;
+    mod transform;
+}
