@@ -6,6 +6,8 @@ use clap::{Args, Parser, Subcommand};
 use tiktok_etl::cli::{self, CommonArgs};
 use tiktok_etl::run_id::RunId;
 use tiktok_etl::store::Store;
+use tiktok_etl::pipeline::{self, RunArgs};
+use tiktok_etl::sandbox::{SandboxArgs, serve_cli};
 use tiktok_etl::{Error, inspect};
 
 /// TikTok Shop orders ETL: run the whole pipeline by hand, look at what a run
@@ -21,9 +23,24 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Extract, transform and load one window in sequence (like the old
+    /// `run_etl.py etl`). With --sandbox, against the local API simulator.
+    Run(Box<RunArgs>),
     /// Show a run's manifests, files, schemas and first rows (without
     /// --run-id: list the runs in the store).
     Inspect(InspectArgs),
+    /// Start the local TikTok Shop API simulator and print how to point the
+    /// stages at it.
+    Sandbox(SandboxCommand),
+}
+
+#[derive(Args)]
+struct SandboxCommand {
+    #[command(flatten)]
+    sandbox: SandboxArgs,
+    /// Log format on stderr.
+    #[arg(long, env = "ETL_LOG_FORMAT", value_enum, default_value_t = tiktok_etl::telemetry::LogFormat::Text)]
+    log_format: tiktok_etl::telemetry::LogFormat,
 }
 
 #[derive(Args)]
@@ -38,6 +55,12 @@ struct InspectArgs {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
+        Command::Run(args) => cli::run_main(args.common.log_format, || async move {
+            let report = pipeline::run(&args).await?;
+            println!("{}", report.summary_line());
+            Ok(())
+        }),
+        Command::Sandbox(args) => cli::run_main(args.log_format, || serve_cli(args.sandbox)),
         Command::Inspect(args) => cli::run_main(args.common.log_format, || async move {
             let store = Store::open(&args.common.store)?;
             let text = match args.common.run_id.as_deref() {

@@ -16,7 +16,7 @@
 //! because real clients stamp requests with it.
 
 mod address;
-mod args;
+pub mod args;
 mod auth;
 mod catalog;
 mod endpoints;

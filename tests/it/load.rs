@@ -26,18 +26,18 @@ const TABLE: &str = "tiktok_shop_orders";
 /// One staged line item; every other column is null or fixed.
 #[derive(Clone)]
 struct Line {
-    order: &'static str,
-    item: &'static str,
+    order: String,
+    item: String,
     /// `update_time`, unix seconds.
     updated: i64,
-    hash: &'static str,
+    hash: String,
     /// `total_amount` in units of 10^-4.
     total: i128,
     sku: &'static str,
 }
 
-fn line(order: &'static str, item: &'static str, updated: i64, hash: &'static str, total: i128) -> Line {
-    Line { order, item, updated, hash, total, sku: "SKU-1" }
+fn line(order: &str, item: &str, updated: i64, hash: &str, total: i128) -> Line {
+    Line { order: order.into(), item: item.into(), updated, hash: hash.into(), total, sku: "SKU-1" }
 }
 
 fn column(name: &str, kind: Kind, required: bool, run: &str, lines: &[Line]) -> ArrayRef {
@@ -51,9 +51,9 @@ fn column(name: &str, kind: Kind, required: bool, run: &str, lines: &[Line]) -> 
     match (name, kind) {
         ("etl_batch_id", _) => texts(&|_| run.to_owned()),
         ("shop_cipher", _) => texts(&|_| "SHOP_A".to_owned()),
-        ("order_id", _) => texts(&|l| l.order.to_owned()),
-        ("item_id", _) => texts(&|l| l.item.to_owned()),
-        ("etl_row_hash", _) => texts(&|l| l.hash.to_owned()),
+        ("order_id", _) => texts(&|l| l.order.clone()),
+        ("item_id", _) => texts(&|l| l.item.clone()),
+        ("etl_row_hash", _) => texts(&|l| l.hash.clone()),
         ("sku_id", _) => texts(&|l| l.sku.to_owned()),
         ("item_name", _) => texts(&|_| "Áo thun 😀".to_owned()),
         ("create_time", _) => times(&|l| Some((l.updated - 3600) * 1000)),
@@ -475,8 +475,8 @@ fn mssql_rows(url: &str, table: &str) -> Vec<(String, String, String)> {
 #[ignore = "a benchmark: about a minute in release mode"]
 fn sqlite_loads_a_million_rows() {
     let f = Fixture::new();
-    let lines: Vec<Line> = (0..1_000_000)
-        .map(|i| Line { order: Box::leak(format!("{}", 5_000_000_000_000_000u64 + i / 3).into_boxed_str()), item: Box::leak(format!("{}", i % 3).into_boxed_str()), updated: 1_700_000_000, hash: "h", total: i as i128, sku: "SKU" })
+    let lines: Vec<Line> = (0..1_000_000u64)
+        .map(|i| line(&(5_000_000_000_000_000 + i / 3).to_string(), &(i % 3).to_string(), 1_700_000_000, "h", i.into()))
         .collect();
     write_run(&f.store, "big", &lines);
     for round in 0..2 {
