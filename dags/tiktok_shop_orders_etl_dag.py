@@ -181,7 +181,8 @@ def on_failure_alert(context) -> None:
 
 
 class EtlStageOperator(DockerOperator):
-    """A DockerOperator whose secrets, store mount and Docker endpoint are resolved when it runs."""
+    """A DockerOperator whose secrets, store mount and Docker endpoint are resolved when it runs,
+    and whose XCom is the stage's JSON summary."""
 
     def __init__(self, *, secret_names: tuple[str, ...], **kwargs) -> None:
         super().__init__(**kwargs)
@@ -196,11 +197,30 @@ class EtlStageOperator(DockerOperator):
         self.environment = {k: v for k, v in self.environment.items() if v}
         self._private_environment = secret_environment(self.secret_names)
         try:
-            return super().execute(context)
+            last_log_line = super().execute(context)
+            return self._last_stdout_line() or last_log_line
         except DockerContainerFailedException as err:
             if f"'StatusCode': {EXIT_NOT_RETRYABLE}" in str(err):
                 raise AirflowFailException(f"{self.task_id}: not retryable (exit 2), see log") from err
             raise
+        finally:
+            self._remove_container()
+
+    def _last_stdout_line(self) -> str | None:
+        """The summary: the last stdout line. DockerOperator's own XCom is the last line of stdout
+        and stderr together, whose order Docker does not keep, so a log line may end up last."""
+        if not self.container:
+            return None
+        stdout = self.cli.logs(self.container["Id"], stdout=True, stderr=False)
+        lines = [line for line in stdout.decode("utf-8", "replace").splitlines() if line.strip()]
+        return lines[-1] if lines else None
+
+    def _remove_container(self) -> None:
+        if self.container:
+            try:
+                self.cli.remove_container(self.container["Id"], force=True)
+            except Exception:
+                log.warning("could not remove container %s", self.container["Id"], exc_info=True)
 
 
 def etl_stage(stage: str, args: str, timeout: timedelta, secrets: tuple[str, ...] = (), **env):
@@ -221,7 +241,7 @@ def etl_stage(stage: str, args: str, timeout: timedelta, secrets: tuple[str, ...
         secret_names=secrets + STORE_SECRETS,
         execution_timeout=timeout,
         mount_tmp_dir=False,
-        auto_remove="success",
+        auto_remove="never",  # removed by EtlStageOperator once the summary is read
         do_xcom_push=True,
         xcom_all=False,
         retrieve_output=False,

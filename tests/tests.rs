@@ -7,6 +7,7 @@ mod it {
     mod extract;
     mod load;
     mod pipeline;
+    mod s3;
     mod sandbox;
     mod transform;
 }

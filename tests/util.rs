@@ -159,3 +159,78 @@ pub fn rows_as_maps(batches: &[arrow::array::RecordBatch]) -> Vec<std::collectio
     }
     rows
 }
+
+/// The sandbox API running in-process on loopback for a test, with its own
+/// runtime (the test thread is free to run the binaries meanwhile).
+pub struct TestSandbox {
+    pub sandbox: tiktok_etl::sandbox::Sandbox,
+    _runtime: tokio::runtime::Runtime,
+}
+
+/// The instant the tests' sandbox clock is frozen at.
+pub const FROZEN_NOW: &str = "2026-11-25T06:00:00Z";
+
+impl TestSandbox {
+    /// A sandbox with a frozen clock (every response reproducible).
+    pub fn frozen() -> Self {
+        let now = chrono::DateTime::parse_from_rfc3339(FROZEN_NOW).unwrap().to_utc();
+        Self::start(tiktok_etl::sandbox::SandboxConfig {
+            clock: tiktok_etl::sandbox::Clock::Frozen(now),
+            ..Default::default()
+        })
+    }
+
+    pub fn start(config: tiktok_etl::sandbox::SandboxConfig) -> Self {
+        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+        let sandbox = runtime
+            .block_on(tiktok_etl::sandbox::Sandbox::start(config, "127.0.0.1:0".parse().unwrap()))
+            .unwrap();
+        TestSandbox { sandbox, _runtime: runtime }
+    }
+
+    /// Points a stage command at this sandbox with its credentials and shops.
+    pub fn env<'c>(&self, cmd: &'c mut Command) -> &'c mut Command {
+        let config = self.sandbox.config();
+        cmd.env("TIKTOK_API_BASE_URL", self.sandbox.base_url())
+            .env("TIKTOK_AUTH_BASE_URL", self.sandbox.base_url())
+            .env("TIKTOK_APP_KEY", &config.app_key)
+            .env("TIKTOK_APP_SECRET", &config.app_secret)
+            .env("TIKTOK_ACCESS_TOKEN", &config.access_token)
+            .env("TIKTOK_REFRESH_TOKEN", &config.refresh_token)
+            .env("TIKTOK_SHOP_CIPHER", config.shops.join(","))
+    }
+
+    /// Line items of the orders updated in `[since, until)`, over all shops.
+    pub fn expected_line_items(&self, since: &str, until: &str) -> u64 {
+        let parse = |t: &str| chrono::DateTime::parse_from_rfc3339(t).unwrap().to_utc();
+        self.sandbox
+            .config()
+            .shops
+            .iter()
+            .map(|shop| self.sandbox.expected_line_items(shop, parse(since), parse(until)))
+            .sum()
+    }
+}
+
+/// Every row of a SQLite table as text, sorted, optionally without some columns.
+pub fn dump_table(db: &Path, table: &str, skip: &[&str]) -> Vec<Vec<String>> {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    let mut stmt = conn.prepare(&format!("SELECT * FROM {table}")).unwrap();
+    let names: Vec<String> = stmt.column_names().iter().map(|s| s.to_string()).collect();
+    let keep: Vec<usize> = (0..names.len()).filter(|i| !skip.contains(&names[*i].as_str())).collect();
+    let mut rows: Vec<Vec<String>> = stmt
+        .query_map([], |row| {
+            Ok(keep
+                .iter()
+                .map(|i| {
+                    let v: rusqlite::types::Value = row.get(*i).unwrap();
+                    format!("{v:?}")
+                })
+                .collect())
+        })
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    rows.sort();
+    rows
+}

@@ -20,7 +20,11 @@ pub struct Backoff {
 
 impl Default for Backoff {
     fn default() -> Self {
-        Backoff { base: Duration::from_secs(1), max_delay: Duration::from_secs(60), max_retries: 5 }
+        Backoff {
+            base: Duration::from_secs(1),
+            max_delay: Duration::from_secs(60),
+            max_retries: 5,
+        }
     }
 }
 
@@ -35,9 +39,15 @@ impl Backoff {
             return Ok(Backoff::default());
         };
         let ms: u64 = raw.trim().parse().map_err(|_| {
-            ApiError::Config(format!("{}={raw:?} is not a number of milliseconds", Self::BASE_ENV))
+            ApiError::Config(format!(
+                "{}={raw:?} is not a number of milliseconds",
+                Self::BASE_ENV
+            ))
         })?;
-        Ok(Backoff { base: Duration::from_millis(ms), ..Backoff::default() })
+        Ok(Backoff {
+            base: Duration::from_millis(ms),
+            ..Backoff::default()
+        })
     }
 
     /// The wait before retry number `retry` (0 for the first retry).
@@ -47,10 +57,14 @@ impl Backoff {
 
     /// [`Backoff::delay`] with the random part given (`unit` in `[0, 1)`).
     fn delay_with(&self, retry: u32, retry_after: Option<Duration>, unit: f64) -> Duration {
-        let exponential = self.base.saturating_mul(1u32.checked_shl(retry.min(30)).unwrap_or(u32::MAX));
+        let exponential = self
+            .base
+            .saturating_mul(1u32.checked_shl(retry.min(30)).unwrap_or(u32::MAX));
         let jitter = self.base.mul_f64(0.5 * unit.clamp(0.0, 1.0));
         let computed = exponential.saturating_add(jitter);
-        computed.max(retry_after.unwrap_or_default()).min(self.max_delay)
+        computed
+            .max(retry_after.unwrap_or_default())
+            .min(self.max_delay)
     }
 }
 
@@ -58,8 +72,15 @@ impl Backoff {
 /// to spread retries of parallel runs apart, without a `rand` dependency.
 fn jitter_unit() -> f64 {
     static CALLS: AtomicU64 = AtomicU64::new(0);
-    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or_default();
-    let mut x = (nanos ^ CALLS.fetch_add(1, Ordering::Relaxed).wrapping_mul(0x9E37_79B9_7F4A_7C15)) | 1;
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or_default();
+    let mut x = (nanos
+        ^ CALLS
+            .fetch_add(1, Ordering::Relaxed)
+            .wrapping_mul(0x9E37_79B9_7F4A_7C15))
+        | 1;
     x ^= x << 13;
     x ^= x >> 7;
     x ^= x << 17;
@@ -77,9 +98,15 @@ mod tests {
             let low = Duration::from_secs(1 << retry);
             assert_eq!(b.delay_with(retry, None, 0.0), low);
             let highest = b.delay_with(retry, None, 0.999_999);
-            assert!(highest > low + Duration::from_millis(499) && highest < low + Duration::from_millis(500));
+            assert!(
+                highest > low + Duration::from_millis(499)
+                    && highest < low + Duration::from_millis(500)
+            );
             let random = b.delay(retry, None);
-            assert!(random >= low && random < low + Duration::from_millis(500), "{retry}: {random:?}");
+            assert!(
+                random >= low && random < low + Duration::from_millis(500),
+                "{retry}: {random:?}"
+            );
         }
         assert_eq!(b.delay_with(6, None, 0.9), Duration::from_secs(60));
         assert_eq!(b.delay_with(u32::MAX, None, 0.9), Duration::from_secs(60));
@@ -87,10 +114,22 @@ mod tests {
 
     #[test]
     fn retry_after_is_honoured_up_to_the_ceiling() {
-        let b = Backoff { base: Duration::from_millis(10), ..Backoff::default() };
-        assert_eq!(b.delay_with(0, Some(Duration::from_secs(2)), 0.0), Duration::from_secs(2));
-        assert_eq!(b.delay_with(0, Some(Duration::from_secs(600)), 0.0), Duration::from_secs(60));
-        assert_eq!(b.delay_with(2, Some(Duration::ZERO), 0.0), Duration::from_millis(40));
+        let b = Backoff {
+            base: Duration::from_millis(10),
+            ..Backoff::default()
+        };
+        assert_eq!(
+            b.delay_with(0, Some(Duration::from_secs(2)), 0.0),
+            Duration::from_secs(2)
+        );
+        assert_eq!(
+            b.delay_with(0, Some(Duration::from_secs(600)), 0.0),
+            Duration::from_secs(60)
+        );
+        assert_eq!(
+            b.delay_with(2, Some(Duration::ZERO), 0.0),
+            Duration::from_millis(40)
+        );
     }
 
     #[test]

@@ -71,7 +71,12 @@ struct Call {
 }
 
 enum Target {
-    Signed { method: Method, path: &'static str, query: Vec<(&'static str, String)>, body: Option<String> },
+    Signed {
+        method: Method,
+        path: &'static str,
+        query: Vec<(&'static str, String)>,
+        body: Option<String>,
+    },
     TokenRefresh,
 }
 
@@ -94,7 +99,10 @@ enum Answer {
 /// The outcome of one HTTP attempt.
 enum Attempt {
     Answer(Answer),
-    Retry { error: ApiError, after: Option<Duration> },
+    Retry {
+        error: ApiError,
+        after: Option<Duration>,
+    },
     Fail(ApiError),
 }
 
@@ -114,10 +122,15 @@ impl ApiClient {
     /// The retry policy is [`Backoff::from_env`].
     pub fn new(config: ApiConfig) -> Result<ApiClient, ApiError> {
         let base_url = checked_base_url(&config.base_url, "--api-base-url / TIKTOK_API_BASE_URL")?;
-        let auth_base_url = checked_base_url(&config.auth_base_url, "--auth-base-url / TIKTOK_AUTH_BASE_URL")?;
+        let auth_base_url = checked_base_url(
+            &config.auth_base_url,
+            "--auth-base-url / TIKTOK_AUTH_BASE_URL",
+        )?;
         let credentials = config.credentials;
         if credentials.app_key.is_empty() {
-            return Err(ApiError::Config("the app key is empty: set --app-key or TIKTOK_APP_KEY".into()));
+            return Err(ApiError::Config(
+                "the app key is empty: set --app-key or TIKTOK_APP_KEY".into(),
+            ));
         }
         token_header(&credentials.access_token)?;
         let http = reqwest::Client::builder()
@@ -133,7 +146,10 @@ impl ApiClient {
             auth_base_url,
             app_key: credentials.app_key,
             app_secret: credentials.app_secret,
-            tokens: RwLock::new(Tokens { access: credentials.access_token, refresh: credentials.refresh_token }),
+            tokens: RwLock::new(Tokens {
+                access: credentials.access_token,
+                refresh: credentials.refresh_token,
+            }),
             backoff: Backoff::from_env()?,
             counters: Counters::default(),
         })
@@ -173,7 +189,12 @@ impl ApiClient {
         }
         let call = Call {
             what: format!("search orders of shop {shop_cipher}"),
-            target: Target::Signed { method: Method::POST, path: SEARCH_PATH, query, body: Some(search_body(window)) },
+            target: Target::Signed {
+                method: Method::POST,
+                path: SEARCH_PATH,
+                query,
+                body: Some(search_body(window)),
+            },
         };
         self.execute(&call, envelope::orders_page).await
     }
@@ -182,9 +203,15 @@ impl ApiClient {
     pub async fn authorized_shops(&self) -> Result<Vec<AuthorizedShop>, ApiError> {
         let call = Call {
             what: "list the authorized shops".to_owned(),
-            target: Target::Signed { method: Method::GET, path: SHOPS_PATH, query: Vec::new(), body: None },
+            target: Target::Signed {
+                method: Method::GET,
+                path: SHOPS_PATH,
+                query: Vec::new(),
+                body: None,
+            },
         };
-        self.execute(&call, |_, data| envelope::authorized_shops(data)).await
+        self.execute(&call, |_, data| envelope::authorized_shops(data))
+            .await
     }
 
     async fn execute<T>(
@@ -196,7 +223,9 @@ impl ApiClient {
         let mut restamped = false;
         loop {
             match self.fetch(call).await? {
-                Answer::Success { request_id, body } => return parse_success(call, request_id, &body, &parse),
+                Answer::Success { request_id, body } => {
+                    return parse_success(call, request_id, &body, &parse);
+                }
                 Answer::TokenExpired(error) if refreshed => {
                     return Err(error.reworded(
                         "the access token is still expired right after a refresh",
@@ -286,9 +315,15 @@ impl ApiClient {
     /// The request of one attempt: stamped with the current time and signed.
     fn request(&self, call: &Call) -> Result<RequestBuilder, ApiError> {
         match &call.target {
-            Target::Signed { method, path, query, body } => {
+            Target::Signed {
+                method,
+                path,
+                query,
+                body,
+            } => {
                 let timestamp = Utc::now().timestamp().to_string();
-                let mut params: Vec<(&str, &str)> = vec![("app_key", &self.app_key), ("timestamp", &timestamp)];
+                let mut params: Vec<(&str, &str)> =
+                    vec![("app_key", &self.app_key), ("timestamp", &timestamp)];
                 params.extend(query.iter().map(|(key, value)| (*key, value.as_str())));
                 let body_bytes = body.as_deref().map(str::as_bytes);
                 let signature = sign::sign(self.app_secret.expose(), path, &params, body_bytes);
@@ -331,16 +366,25 @@ impl ApiClient {
             Host::Auth => &self.auth_base_url,
         };
         if error.is_builder() {
-            return Attempt::Fail(ApiError::Config(format!("{}: cannot build the request: {error}", call.what)));
+            return Attempt::Fail(ApiError::Config(format!(
+                "{}: cannot build the request: {error}",
+                call.what
+            )));
         }
         let what = if error.is_timeout() {
-            format!("{}: no answer from {host} within {} s", call.what, TIMEOUT.as_secs())
+            format!("no answer from {host} within {} s", TIMEOUT.as_secs())
         } else if error.is_connect() {
-            format!("{}: cannot connect to {host}", call.what)
+            format!("cannot connect to {host}")
         } else {
-            format!("{}: the exchange with {host} failed", call.what)
+            format!("the exchange with {host} failed")
         };
-        Attempt::Retry { error: ApiError::Transient { what, source: Some(error) }, after: None }
+        Attempt::Retry {
+            error: ApiError::Transient {
+                what,
+                source: Some(error),
+            },
+            after: None,
+        }
     }
 
     async fn refresh_access_token(&self, expired: ApiError) -> Result<(), ApiError> {
@@ -352,24 +396,37 @@ impl ApiClient {
             ));
         }
         tracing::info!("the access token has expired; refreshing it");
-        let call = Call { what: "refresh the access token".to_owned(), target: Target::TokenRefresh };
+        let call = Call {
+            what: "refresh the access token".to_owned(),
+            target: Target::TokenRefresh,
+        };
         let grant = match self.fetch(&call).await? {
             Answer::Success { request_id, body } => {
-                parse_success(&call, request_id, &body, &|_, data| envelope::token_grant(data))?
+                parse_success(&call, request_id, &body, &|_, data| {
+                    envelope::token_grant(data)
+                })?
             }
             Answer::TokenExpired(error) | Answer::Timestamp(error) => return Err(error),
         };
         token_header(&grant.access_token)?;
         let rotated = {
-            let mut tokens = self.tokens.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+            let mut tokens = self
+                .tokens
+                .write()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
             tokens.access = grant.access_token;
-            let rotated = grant.refresh_token.as_ref().is_some_and(|new| tokens.refresh.as_ref() != Some(new));
+            let rotated = grant
+                .refresh_token
+                .as_ref()
+                .is_some_and(|new| tokens.refresh.as_ref() != Some(new));
             if let Some(new) = grant.refresh_token {
                 tokens.refresh = Some(new);
             }
             rotated
         };
-        self.counters.token_refreshes.fetch_add(1, Ordering::Relaxed);
+        self.counters
+            .token_refreshes
+            .fetch_add(1, Ordering::Relaxed);
         tracing::info!(expires_at = %unix_date(grant.access_token_expire_in), "access token refreshed");
         if rotated {
             tracing::warn!(
@@ -383,7 +440,9 @@ impl ApiClient {
     }
 
     fn read_tokens(&self) -> std::sync::RwLockReadGuard<'_, Tokens> {
-        self.tokens.read().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.tokens
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -400,13 +459,19 @@ fn judge(call: &Call, status: u16, retry_after: Option<Duration>, body: &str) ->
         None => (None, String::new(), "none".to_owned()),
     };
     if code == Some(0) && success_status {
-        return Attempt::Answer(Answer::Success { request_id, body: body.to_owned() });
+        return Attempt::Answer(Answer::Success {
+            request_id,
+            body: body.to_owned(),
+        });
     }
     if envelope.is_none() && success_status {
         return Attempt::Fail(ApiError::Malformed {
             call: call.what.clone(),
             request_id,
-            reason: format!("HTTP {status} with a body that is not an API envelope: {:?}", excerpt(body)),
+            reason: format!(
+                "HTTP {status} with a body that is not an API envelope: {:?}",
+                excerpt(body)
+            ),
         });
     }
     let rejected = |problem: String, advice: String| match code {
@@ -419,13 +484,23 @@ fn judge(call: &Call, status: u16, retry_after: Option<Duration>, body: &str) ->
             problem,
             advice,
         },
-        None => ApiError::Http { call: call.what.clone(), status, body: excerpt(body), advice: format!("{problem}: {advice}") },
+        None => ApiError::Http {
+            call: call.what.clone(),
+            status,
+            body: excerpt(body),
+            advice: format!("{problem}: {advice}"),
+        },
     };
     let is_refresh = matches!(call.target, Target::TokenRefresh);
     let verdict = classify(call.host(), status, code, &message);
     let transient = |kind: &str| {
-        let api = code.map(|c| format!(", API code {c} {message:?}, request_id {request_id}")).unwrap_or_default();
-        ApiError::Transient { what: format!("{}: {kind} (HTTP {status}{api})", call.what), source: None }
+        let api = code
+            .map(|c| format!(", API code {c} {message:?}, request_id {request_id}"))
+            .unwrap_or_default();
+        ApiError::Transient {
+            what: format!("{kind} (HTTP {status}{api})"),
+            source: None,
+        }
     };
     match verdict {
         Verdict::RateLimited => Attempt::Retry { error: transient("rate limited"), after: retry_after },
@@ -454,9 +529,16 @@ fn parse_success<T>(
     body: &str,
     parse: &impl Fn(String, Option<&RawValue>) -> Result<T, String>,
 ) -> Result<T, ApiError> {
-    let malformed = |request_id: String, reason: String| ApiError::Malformed { call: call.what.clone(), request_id, reason };
+    let malformed = |request_id: String, reason: String| ApiError::Malformed {
+        call: call.what.clone(),
+        request_id,
+        reason,
+    };
     let Some(envelope) = Envelope::parse(body) else {
-        return Err(malformed(request_id, "the body is not an API envelope".to_owned()));
+        return Err(malformed(
+            request_id,
+            "the body is not an API envelope".to_owned(),
+        ));
     };
     parse(request_id.clone(), envelope.data).map_err(|reason| malformed(request_id, reason))
 }
@@ -473,22 +555,40 @@ fn search_body(window: &Window) -> String {
 /// `base + path` with the (decoded) `params` and the signature as query.
 /// Values are form-encoded, so a page token's `+`, `/` and `=` go out as
 /// `%2B`, `%2F` and `%3D` and the server decodes the value that was signed.
-fn signed_url(base: &str, path: &str, params: &[(&str, &str)], signature: &str) -> Result<Url, ApiError> {
-    let mut url =
-        Url::parse(&format!("{base}{path}")).map_err(|e| ApiError::Config(format!("the API URL is invalid: {e}")))?;
-    url.query_pairs_mut().extend_pairs(params.iter().copied()).append_pair("sign", signature);
+fn signed_url(
+    base: &str,
+    path: &str,
+    params: &[(&str, &str)],
+    signature: &str,
+) -> Result<Url, ApiError> {
+    let mut url = Url::parse(&format!("{base}{path}"))
+        .map_err(|e| ApiError::Config(format!("the API URL is invalid: {e}")))?;
+    url.query_pairs_mut()
+        .extend_pairs(params.iter().copied())
+        .append_pair("sign", signature);
     Ok(url)
 }
 
 /// A base URL checked to be http(s) without query, with no trailing `/`.
 fn checked_base_url(raw: &str, name: &str) -> Result<String, ApiError> {
-    let invalid = |reason: String| ApiError::Config(format!("{name}={raw:?} is not usable: {reason}"));
-    let url = Url::parse(raw.trim()).map_err(|e| invalid(format!("{e}; expected e.g. https://host")))?;
+    let invalid =
+        |reason: String| ApiError::Config(format!("{name}={raw:?} is not usable: {reason}"));
+    let url =
+        Url::parse(raw.trim()).map_err(|e| invalid(format!("{e}; expected e.g. https://host")))?;
     if !matches!(url.scheme(), "http" | "https") {
-        return Err(invalid("the scheme must be https:// (or http:// for a local sandbox)".to_owned()));
+        return Err(invalid(
+            "the scheme must be https:// (or http:// for a local sandbox)".to_owned(),
+        ));
     }
-    if url.query().is_some() || url.fragment().is_some() || !url.username().is_empty() || url.password().is_some() {
-        return Err(invalid("it must be a host (and optional path) without credentials, query or fragment".to_owned()));
+    if url.query().is_some()
+        || url.fragment().is_some()
+        || !url.username().is_empty()
+        || url.password().is_some()
+    {
+        return Err(invalid(
+            "it must be a host (and optional path) without credentials, query or fragment"
+                .to_owned(),
+        ));
     }
     Ok(url.as_str().trim_end_matches('/').to_owned())
 }
@@ -515,7 +615,11 @@ fn unix_date(seconds: Option<i64>) -> String {
 
 /// The start of a body, on one line, with known secrets removed.
 fn excerpt(body: &str) -> String {
-    let line: String = body.chars().take(200).map(|c| if c.is_control() { ' ' } else { c }).collect();
+    let line: String = body
+        .chars()
+        .take(200)
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
     redact(line.trim())
 }
 
@@ -524,19 +628,27 @@ mod tests {
     use super::*;
 
     fn query_of(url: &Url) -> Vec<(String, String)> {
-        url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect()
+        url.query_pairs()
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect()
     }
 
     #[test]
     fn page_tokens_are_signed_raw_and_percent_encoded_on_the_wire() {
-        let params = [("app_key", "6abc123def456"), ("page_token", "aGVsbG8+d29y/bGQ=")];
+        let params = [
+            ("app_key", "6abc123def456"),
+            ("page_token", "aGVsbG8+d29y/bGQ="),
+        ];
         let url = signed_url("http://127.0.0.1:9", SEARCH_PATH, &params, "abc").unwrap();
         assert_eq!(
             url.as_str(),
             "http://127.0.0.1:9/order/202309/orders/search?app_key=6abc123def456&page_token=aGVsbG8%2Bd29y%2FbGQ%3D&sign=abc"
         );
         // What a server decodes is exactly what was signed.
-        assert_eq!(query_of(&url)[1], ("page_token".to_owned(), "aGVsbG8+d29y/bGQ=".to_owned()));
+        assert_eq!(
+            query_of(&url)[1],
+            ("page_token".to_owned(), "aGVsbG8+d29y/bGQ=".to_owned())
+        );
     }
 
     #[test]
@@ -545,30 +657,60 @@ mod tests {
             since: DateTime::from_timestamp(1717200000, 0).unwrap(),
             until: DateTime::from_timestamp(1717203600, 0).unwrap(),
         };
-        assert_eq!(search_body(&window), r#"{"update_time_ge":1717200000,"update_time_lt":1717203600}"#);
+        assert_eq!(
+            search_body(&window),
+            r#"{"update_time_ge":1717200000,"update_time_lt":1717203600}"#
+        );
     }
 
     #[test]
     fn base_urls_are_checked_and_normalised() {
-        assert_eq!(checked_base_url("https://open-api.tiktokglobalshop.com/", "X").unwrap(), "https://open-api.tiktokglobalshop.com");
-        assert_eq!(checked_base_url("http://127.0.0.1:8080", "X").unwrap(), "http://127.0.0.1:8080");
-        for bad in ["open-api.tiktokglobalshop.com", "ftp://host", "https://host/?a=1", "https://u:p@host"] {
-            let err = checked_base_url(bad, "TIKTOK_API_BASE_URL").unwrap_err().to_string();
+        assert_eq!(
+            checked_base_url("https://open-api.tiktokglobalshop.com/", "X").unwrap(),
+            "https://open-api.tiktokglobalshop.com"
+        );
+        assert_eq!(
+            checked_base_url("http://127.0.0.1:8080", "X").unwrap(),
+            "http://127.0.0.1:8080"
+        );
+        for bad in [
+            "open-api.tiktokglobalshop.com",
+            "ftp://host",
+            "https://host/?a=1",
+            "https://u:p@host",
+        ] {
+            let err = checked_base_url(bad, "TIKTOK_API_BASE_URL")
+                .unwrap_err()
+                .to_string();
             assert!(err.contains("TIKTOK_API_BASE_URL"), "{bad}: {err}");
         }
     }
 
     #[test]
     fn tokens_that_cannot_be_headers_are_refused_without_showing_them() {
-        let err = token_header(&Secret::new("bad\ntoken-value")).unwrap_err().to_string();
-        assert!(err.contains("TIKTOK_ACCESS_TOKEN") && !err.contains("token-value"), "{err}");
-        assert!(token_header(&Secret::new("TTP_good")).unwrap().is_sensitive());
+        let err = token_header(&Secret::new("bad\ntoken-value"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("TIKTOK_ACCESS_TOKEN") && !err.contains("token-value"),
+            "{err}"
+        );
+        assert!(
+            token_header(&Secret::new("TTP_good"))
+                .unwrap()
+                .is_sensitive()
+        );
     }
 
     fn signed_call() -> Call {
         Call {
             what: "search orders of shop S".into(),
-            target: Target::Signed { method: Method::POST, path: SEARCH_PATH, query: Vec::new(), body: None },
+            target: Target::Signed {
+                method: Method::POST,
+                path: SEARCH_PATH,
+                query: Vec::new(),
+                body: None,
+            },
         }
     }
 
@@ -576,41 +718,79 @@ mod tests {
     fn answers_are_judged_by_status_and_code() {
         let call = signed_call();
         let ok = r#"{"code":0,"message":"Success","request_id":"R0","data":{}}"#;
-        assert!(matches!(judge(&call, 200, None, ok), Attempt::Answer(Answer::Success { request_id, .. }) if request_id == "R0"));
-        let limited = r#"{"code":36009002,"message":"Too many requests","request_id":"R1","data":null}"#;
+        assert!(
+            matches!(judge(&call, 200, None, ok), Attempt::Answer(Answer::Success { request_id, .. }) if request_id == "R0")
+        );
+        let limited =
+            r#"{"code":36009002,"message":"Too many requests","request_id":"R1","data":null}"#;
         match judge(&call, 429, Some(Duration::from_secs(3)), limited) {
             Attempt::Retry { error, after } => {
                 assert_eq!(after, Some(Duration::from_secs(3)));
                 let text = error.to_string();
-                assert!(text.contains("rate limited") && text.contains("36009002") && text.contains("R1"), "{text}");
+                assert!(
+                    text.contains("rate limited")
+                        && text.contains("36009002")
+                        && text.contains("R1"),
+                    "{text}"
+                );
             }
             _ => panic!("429 must be retried"),
         }
-        assert!(matches!(judge(&call, 503, None, "Service Unavailable"), Attempt::Retry { .. }));
+        assert!(matches!(
+            judge(&call, 503, None, "Service Unavailable"),
+            Attempt::Retry { .. }
+        ));
         let expired = r#"{"code":105002,"message":"Expired credentials","request_id":"R2"}"#;
-        assert!(matches!(judge(&call, 401, None, expired), Attempt::Answer(Answer::TokenExpired(_))));
+        assert!(matches!(
+            judge(&call, 401, None, expired),
+            Attempt::Answer(Answer::TokenExpired(_))
+        ));
         let bad_sign = r#"{"code":106001,"message":"Invalid sign","request_id":"R3"}"#;
         match judge(&call, 401, None, bad_sign) {
             Attempt::Fail(error) => {
                 let text = error.to_string();
-                assert!(text.contains("TIKTOK_APP_SECRET") && text.contains("106001") && text.contains("R3"), "{text}");
+                assert!(
+                    text.contains("TIKTOK_APP_SECRET")
+                        && text.contains("106001")
+                        && text.contains("R3"),
+                    "{text}"
+                );
             }
             _ => panic!("106001 is fatal"),
         }
-        assert!(matches!(judge(&call, 200, None, "<html>"), Attempt::Fail(ApiError::Malformed { .. })));
+        assert!(matches!(
+            judge(&call, 200, None, "<html>"),
+            Attempt::Fail(ApiError::Malformed { .. })
+        ));
     }
 
     #[test]
     fn refusals_of_the_token_refresh_never_show_its_secrets() {
         let secret = Secret::new("judge-test-refresh-secret");
-        let call = Call { what: "refresh the access token".into(), target: Target::TokenRefresh };
-        let body = format!("Cannot GET /api/v2/token/refresh?refresh_token={}", secret.expose());
-        let Attempt::Fail(error) = judge(&call, 404, None, &body) else { panic!("404 is fatal") };
+        let call = Call {
+            what: "refresh the access token".into(),
+            target: Target::TokenRefresh,
+        };
+        let body = format!(
+            "Cannot GET /api/v2/token/refresh?refresh_token={}",
+            secret.expose()
+        );
+        let Attempt::Fail(error) = judge(&call, 404, None, &body) else {
+            panic!("404 is fatal")
+        };
         let text = error.to_string();
-        assert!(text.contains("TIKTOK_AUTH_BASE_URL") && !text.contains(secret.expose()), "{text}");
+        assert!(
+            text.contains("TIKTOK_AUTH_BASE_URL") && !text.contains(secret.expose()),
+            "{text}"
+        );
         let refused = r#"{"code":36004004,"message":"invalid refresh token","request_id":"R4"}"#;
-        let Attempt::Fail(error) = judge(&call, 200, None, refused) else { panic!("a refused refresh is fatal") };
-        assert!(error.to_string().contains("authorize the app again"), "{error}");
+        let Attempt::Fail(error) = judge(&call, 200, None, refused) else {
+            panic!("a refused refresh is fatal")
+        };
+        assert!(
+            error.to_string().contains("authorize the app again"),
+            "{error}"
+        );
     }
 
     #[test]

@@ -25,7 +25,9 @@ pub(crate) struct Envelope<'a> {
 impl<'a> Envelope<'a> {
     /// `None` when the text is not an envelope at all (an HTML error page).
     pub fn parse(text: &'a str) -> Option<Envelope<'a>> {
-        serde_json::from_str::<Envelope>(text).ok().filter(|e| e.code.is_some())
+        serde_json::from_str::<Envelope>(text)
+            .ok()
+            .filter(|e| e.code.is_some())
     }
 }
 
@@ -102,9 +104,13 @@ struct OrderHead<'a> {
     update_time: Option<&'a RawValue>,
 }
 
-pub(crate) fn orders_page(request_id: String, data: Option<&RawValue>) -> Result<OrdersPage, String> {
+pub(crate) fn orders_page(
+    request_id: String,
+    data: Option<&RawValue>,
+) -> Result<OrdersPage, String> {
     let data = data.ok_or("`data` is missing")?;
-    let parsed: OrdersData = serde_json::from_str(data.get()).map_err(|e| format!("`data` is not an order list: {e}"))?;
+    let parsed: OrdersData = serde_json::from_str(data.get())
+        .map_err(|e| format!("`data` is not an order list: {e}"))?;
     let orders = parsed
         .orders
         .unwrap_or_default()
@@ -121,11 +127,17 @@ pub(crate) fn orders_page(request_id: String, data: Option<&RawValue>) -> Result
 }
 
 fn raw_order(raw: &RawValue) -> Result<RawOrder, String> {
-    let head: OrderHead = serde_json::from_str(raw.get()).map_err(|e| format!("not a JSON object: {e}"))?;
-    let id = head.id.and_then(id_text).ok_or("`id` is missing or not a string of digits")?;
+    let head: OrderHead =
+        serde_json::from_str(raw.get()).map_err(|e| format!("not a JSON object: {e}"))?;
+    let id = head
+        .id
+        .and_then(id_text)
+        .ok_or("`id` is missing or not a string of digits")?;
     Ok(RawOrder {
         id,
-        status: head.status.and_then(|v| serde_json::from_str::<String>(v.get()).ok()),
+        status: head
+            .status
+            .and_then(|v| serde_json::from_str::<String>(v.get()).ok()),
         create_time: head.create_time.and_then(seconds),
         update_time: head.update_time.and_then(seconds),
         payload: raw.get().to_owned(),
@@ -136,7 +148,11 @@ fn raw_order(raw: &RawValue) -> Result<RawOrder, String> {
 /// through a float, which would round 19-digit ids).
 fn id_text(raw: &RawValue) -> Option<String> {
     let text = raw.get();
-    let id = if text.starts_with('"') { serde_json::from_str::<String>(text).ok()? } else { text.to_owned() };
+    let id = if text.starts_with('"') {
+        serde_json::from_str::<String>(text).ok()?
+    } else {
+        text.to_owned()
+    };
     (!id.is_empty() && id.bytes().all(|b| b.is_ascii_digit())).then_some(id)
 }
 
@@ -144,7 +160,11 @@ fn id_text(raw: &RawValue) -> Option<String> {
 /// left out (the payload still has it).
 fn seconds(raw: &RawValue) -> Option<i64> {
     let text = raw.get();
-    let digits = if text.starts_with('"') { serde_json::from_str::<String>(text).ok()? } else { text.to_owned() };
+    let digits = if text.starts_with('"') {
+        serde_json::from_str::<String>(text).ok()?
+    } else {
+        text.to_owned()
+    };
     digits.parse().ok()
 }
 
@@ -155,7 +175,8 @@ pub(crate) fn authorized_shops(data: Option<&RawValue>) -> Result<Vec<Authorized
         shops: Option<Vec<AuthorizedShop>>,
     }
     let data = data.ok_or("`data` is missing")?;
-    let parsed: ShopsData = serde_json::from_str(data.get()).map_err(|e| format!("`data` is not a shop list: {e}"))?;
+    let parsed: ShopsData =
+        serde_json::from_str(data.get()).map_err(|e| format!("`data` is not a shop list: {e}"))?;
     Ok(parsed.shops.unwrap_or_default())
 }
 
@@ -170,8 +191,9 @@ pub(crate) fn token_grant(data: Option<&RawValue>) -> Result<TokenGrant, String>
     let data = data.ok_or("`data` is missing")?;
     // serde's messages can quote values, and these values are tokens: say
     // only which field is wrong.
-    let parsed: GrantData = serde_json::from_str(data.get())
-        .map_err(|_| "`data` does not have access_token (string) and access_token_expire_in (integer)".to_owned())?;
+    let parsed: GrantData = serde_json::from_str(data.get()).map_err(|_| {
+        "`data` does not have access_token (string) and access_token_expire_in (integer)".to_owned()
+    })?;
     let access_token = parsed
         .access_token
         .filter(|t| !t.is_empty())
@@ -179,7 +201,10 @@ pub(crate) fn token_grant(data: Option<&RawValue>) -> Result<TokenGrant, String>
     Ok(TokenGrant {
         access_token: Secret::new(access_token),
         access_token_expire_in: parsed.access_token_expire_in,
-        refresh_token: parsed.refresh_token.filter(|t| !t.is_empty()).map(Secret::new),
+        refresh_token: parsed
+            .refresh_token
+            .filter(|t| !t.is_empty())
+            .map(Secret::new),
         refresh_token_expire_in: parsed.refresh_token_expire_in,
     })
 }
@@ -189,7 +214,10 @@ mod tests {
     use super::*;
 
     fn sample(name: &str) -> String {
-        let path = format!("{}/../shared/reference/samples/{name}", env!("CARGO_MANIFEST_DIR"));
+        let path = format!(
+            "{}/../shared/reference/samples/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        );
         std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
     }
 
@@ -204,7 +232,9 @@ mod tests {
         assert_eq!(page.total_count, Some(22113));
         assert_eq!(
             page.next_page_token.as_deref(),
-            Some("6AsPQsUMvH3RkchNUPPh22NROHkE0D8pmq/N5M1kHYcZmtRyv9aVrNv65W7Q6tFA+7D1ud64MPNz5OaT")
+            Some(
+                "6AsPQsUMvH3RkchNUPPh22NROHkE0D8pmq/N5M1kHYcZmtRyv9aVrNv65W7Q6tFA+7D1ud64MPNz5OaT"
+            )
         );
         assert_eq!(page.orders.len(), 1);
         let order = &page.orders[0];
@@ -213,22 +243,36 @@ mod tests {
         assert_eq!(order.create_time, Some(1619611561));
         assert_eq!(order.update_time, Some(1619621355));
         // The exact bytes of the object in the file: from its `{` to its `}`.
-        let start = text.find("{\n        \"id\": \"576461413038785752\"").unwrap();
+        let start = text
+            .find("{\n        \"id\": \"576461413038785752\"")
+            .unwrap();
         let end_marker = "\"instore_pickup_sla_time\": 1784090976\n      }";
         let end = text.find(end_marker).unwrap() + end_marker.len();
         assert_eq!(order.payload, &text[start..end]);
-        assert!(order.payload.contains("\"first_name_local_script\": \"ジョン\""));
+        assert!(
+            order
+                .payload
+                .contains("\"first_name_local_script\": \"ジョン\"")
+        );
     }
 
     #[test]
     fn absent_or_empty_orders_and_empty_token_mean_a_last_empty_page() {
-        for data in [r#"{"total_count":0}"#, r#"{"orders":[],"next_page_token":"","total_count":0}"#, r#"{"orders":null}"#] {
+        for data in [
+            r#"{"total_count":0}"#,
+            r#"{"orders":[],"next_page_token":"","total_count":0}"#,
+            r#"{"orders":null}"#,
+        ] {
             let raw: Box<RawValue> = serde_json::from_str(data).unwrap();
             let page = orders_page("R".into(), Some(&raw)).unwrap();
             assert!(page.orders.is_empty(), "{data}");
             assert_eq!(page.next_page_token, None, "{data}");
         }
-        assert!(orders_page("R".into(), None).unwrap_err().contains("`data` is missing"));
+        assert!(
+            orders_page("R".into(), None)
+                .unwrap_err()
+                .contains("`data` is missing")
+        );
     }
 
     #[test]
@@ -238,20 +282,34 @@ mod tests {
         let page = orders_page("R".into(), Some(&raw)).unwrap();
         assert_eq!(page.orders[0].id, "9223372036854775807");
         assert_eq!(page.orders[0].create_time, Some(1700000000));
-        assert_eq!(page.orders[0].payload, r#"{"id":9223372036854775807,"create_time":"1700000000"}"#);
+        assert_eq!(
+            page.orders[0].payload,
+            r#"{"id":9223372036854775807,"create_time":"1700000000"}"#
+        );
         assert_eq!(page.orders[1].id, "576461413038785753");
-        for bad in [r#"{"orders":[{"status":"UNPAID"}]}"#, r#"{"orders":[{"id":5.7e17}]}"#, r#"{"orders":[{"id":""}]}"#] {
+        for bad in [
+            r#"{"orders":[{"status":"UNPAID"}]}"#,
+            r#"{"orders":[{"id":5.7e17}]}"#,
+            r#"{"orders":[{"id":""}]}"#,
+        ] {
             let raw: Box<RawValue> = serde_json::from_str(bad).unwrap();
             let err = orders_page("R".into(), Some(&raw)).unwrap_err();
-            assert!(err.contains("order #1") && err.contains("`id`"), "{bad}: {err}");
+            assert!(
+                err.contains("order #1") && err.contains("`id`"),
+                "{bad}: {err}"
+            );
         }
     }
 
     #[test]
     fn error_envelopes_parse_and_non_envelopes_do_not() {
-        let text = r#"{"code":36009004,"data":null,"message":"Invalid timestamp","request_id":"R9"}"#;
+        let text =
+            r#"{"code":36009004,"data":null,"message":"Invalid timestamp","request_id":"R9"}"#;
         let e = Envelope::parse(text).unwrap();
-        assert_eq!((e.code, e.message.as_deref(), e.request_id.as_deref()), (Some(36009004), Some("Invalid timestamp"), Some("R9")));
+        assert_eq!(
+            (e.code, e.message.as_deref(), e.request_id.as_deref()),
+            (Some(36009004), Some("Invalid timestamp"), Some("R9"))
+        );
         assert!(e.data.is_none());
         assert!(Envelope::parse("<html>502 Bad Gateway</html>").is_none());
         assert!(Envelope::parse(r#"{"error":"nope"}"#).is_none());
@@ -280,12 +338,20 @@ mod tests {
         let text = sample("token_refresh.response.json");
         let envelope = Envelope::parse(&text).unwrap();
         let grant = token_grant(envelope.data).unwrap();
-        assert!(grant.access_token.expose().starts_with("TTP_Fw8rBwAAAAAkW03F"));
+        assert!(
+            grant
+                .access_token
+                .expose()
+                .starts_with("TTP_Fw8rBwAAAAAkW03F")
+        );
         assert_eq!(grant.access_token_expire_in, Some(1660556783));
         assert_eq!(grant.refresh_token_expire_in, Some(1691487031));
         let printed = format!("{grant:?}");
         assert!(!printed.contains("TTP_"), "{printed}");
-        let bad: Box<RawValue> = serde_json::from_str(r#"{"access_token":"TTP_secret_value","access_token_expire_in":"soon"}"#).unwrap();
+        let bad: Box<RawValue> = serde_json::from_str(
+            r#"{"access_token":"TTP_secret_value","access_token_expire_in":"soon"}"#,
+        )
+        .unwrap();
         let err = token_grant(Some(&bad)).unwrap_err();
         assert!(!err.contains("TTP_secret_value"), "{err}");
     }

@@ -30,14 +30,23 @@ pub enum ApiError {
 
     /// An HTTP error without an API envelope (a proxy, a wrong base URL).
     #[error("{call}: HTTP {status} without an API response ({body:?}): {advice}")]
-    Http { call: String, status: u16, body: String, advice: String },
+    Http {
+        call: String,
+        status: u16,
+        body: String,
+        advice: String,
+    },
 
     /// A success response that does not have the documented shape.
     #[error(
         "{call}: the response (request_id {request_id}) does not have the documented shape: {reason}; \
          report it to the maintainers of this tool with the request_id"
     )]
-    Malformed { call: String, request_id: String, reason: String },
+    Malformed {
+        call: String,
+        request_id: String,
+        reason: String,
+    },
 
     /// The server handed out a page token it had already given (a loop).
     #[error(
@@ -45,7 +54,11 @@ pub enum ApiError {
          already used, so paging would never end; narrow the window (--since/--until) and report the \
          request_id to TikTok Shop partner support"
     )]
-    RepeatedPageToken { shop: String, page: u64, request_id: String },
+    RepeatedPageToken {
+        shop: String,
+        page: u64,
+        request_id: String,
+    },
 
     /// One transient failure (network, HTTP 5xx, rate limit); retried, and
     /// kept as the cause of [`ApiError::Exhausted`] when retries run out.
@@ -57,7 +70,11 @@ pub enum ApiError {
     },
 
     /// Transient failures outlasted every retry.
-    #[error("{call}: gave up after {attempts} attempts over {}s (the API is unreachable, failing or rate limiting; a later retry may succeed)", elapsed.as_secs())]
+    #[error(
+        "{call}: gave up after {attempts} attempts over {:.1} s (the API is unreachable, failing or rate limiting; \
+         a later retry may succeed)",
+        elapsed.as_secs_f64()
+    )]
     Exhausted {
         call: String,
         attempts: u32,
@@ -89,9 +106,20 @@ impl ApiError {
     }
 
     /// The same rejection told differently (what happened, what to do).
-    pub(crate) fn reworded(self, new_problem: impl Into<String>, new_advice: impl Into<String>) -> ApiError {
+    pub(crate) fn reworded(
+        self,
+        new_problem: impl Into<String>,
+        new_advice: impl Into<String>,
+    ) -> ApiError {
         match self {
-            ApiError::Rejected { call, status, code, message, request_id, .. } => ApiError::Rejected {
+            ApiError::Rejected {
+                call,
+                status,
+                code,
+                message,
+                request_id,
+                ..
+            } => ApiError::Rejected {
                 call,
                 status,
                 code,
@@ -137,7 +165,10 @@ impl Host {
 }
 
 fn fatal(problem: &str, advice: impl Into<String>) -> Verdict {
-    Verdict::Fatal { problem: problem.to_owned(), advice: advice.into() }
+    Verdict::Fatal {
+        problem: problem.to_owned(),
+        advice: advice.into(),
+    }
 }
 
 /// Classifies an answer: `code` is `None` when the body is not an API envelope.
@@ -152,14 +183,23 @@ pub(crate) fn classify(host: Host, status: u16, code: Option<i64>, message: &str
         408 | 500..=599 => Verdict::Transient,
         300..=399 => fatal(
             "the API host answered with a redirect",
-            format!("check {}: it must be the API host itself, with https://", host.variable()),
+            format!(
+                "check {}: it must be the API host itself, with https://",
+                host.variable()
+            ),
         ),
         404 => fatal(
             "nothing answers at this path",
-            format!("check {}: it must be the host alone, without a path", host.variable()),
+            format!(
+                "check {}: it must be the host alone, without a path",
+                host.variable()
+            ),
         ),
         _ => match code {
-            Some(_) => fatal("the API refused the request", "see the API's message; a retry will not help until it is fixed"),
+            Some(_) => fatal(
+                "the API refused the request",
+                "see the API's message; a retry will not help until it is fixed",
+            ),
             None => fatal(
                 "the answer is not a TikTok Shop API response",
                 format!("check {} (and any proxy in between)", host.variable()),
@@ -221,11 +261,20 @@ fn classify_invalid(message: &str) -> Verdict {
         || lower.contains("access-token")
         || lower.contains("credentials")
     {
-        fatal("access token invalid", "refresh it or set TIKTOK_ACCESS_TOKEN (and TIKTOK_REFRESH_TOKEN) to the shop's current tokens")
+        fatal(
+            "access token invalid",
+            "refresh it or set TIKTOK_ACCESS_TOKEN (and TIKTOK_REFRESH_TOKEN) to the shop's current tokens",
+        )
     } else if lower.contains("app_key") || lower.contains("app key") {
-        fatal("the app key was rejected", "check TIKTOK_APP_KEY (--app-key): it must be your Partner Center app's key")
+        fatal(
+            "the app key was rejected",
+            "check TIKTOK_APP_KEY (--app-key): it must be your Partner Center app's key",
+        )
     } else {
-        fatal("the API rejected the request as invalid", "see the API's message; a retry will not help until it is fixed")
+        fatal(
+            "the API rejected the request as invalid",
+            "see the API's message; a retry will not help until it is fixed",
+        )
     }
 }
 
@@ -247,18 +296,36 @@ mod tests {
     #[test]
     fn retryable_answers_are_retried() {
         assert_eq!(verdict(429, None, ""), Verdict::RateLimited);
-        assert_eq!(verdict(429, Some(36009002), "Too many requests"), Verdict::RateLimited);
-        assert_eq!(verdict(200, Some(36009002), "Too many requests"), Verdict::RateLimited);
+        assert_eq!(
+            verdict(429, Some(36009002), "Too many requests"),
+            Verdict::RateLimited
+        );
+        assert_eq!(
+            verdict(200, Some(36009002), "Too many requests"),
+            Verdict::RateLimited
+        );
         assert_eq!(verdict(503, None, ""), Verdict::Transient);
-        assert_eq!(verdict(502, Some(36009003), "Internal error"), Verdict::Transient);
-        assert_eq!(verdict(200, Some(36009003), "Internal error"), Verdict::Transient);
-        assert_eq!(verdict(200, Some(36009007), "Request timeout"), Verdict::Transient);
+        assert_eq!(
+            verdict(502, Some(36009003), "Internal error"),
+            Verdict::Transient
+        );
+        assert_eq!(
+            verdict(200, Some(36009003), "Internal error"),
+            Verdict::Transient
+        );
+        assert_eq!(
+            verdict(200, Some(36009007), "Request timeout"),
+            Verdict::Transient
+        );
         assert_eq!(verdict(500, Some(12345), "whatever"), Verdict::Transient);
     }
 
     #[test]
     fn token_and_timestamp_problems_have_their_own_verdicts() {
-        assert_eq!(verdict(200, Some(105002), "Expired credentials"), Verdict::TokenExpired);
+        assert_eq!(
+            verdict(200, Some(105002), "Expired credentials"),
+            Verdict::TokenExpired
+        );
         let msg = "Invalid timestamp. The timestamp is more than 5 minutes old.";
         assert_eq!(verdict(400, Some(36009004), msg), Verdict::Timestamp);
     }
@@ -267,12 +334,37 @@ mod tests {
     fn fatal_answers_say_what_to_do() {
         let table: [(u16, i64, &str, &str); 9] = [
             (401, 106001, "Invalid sign", "TIKTOK_APP_SECRET"),
-            (400, 36009004, "Invalid credentials. The 'x-tts-access-token' header is invalid.", "TIKTOK_ACCESS_TOKEN"),
-            (400, 36009004, "Invalid access_token", "access token invalid"),
+            (
+                400,
+                36009004,
+                "Invalid credentials. The 'x-tts-access-token' header is invalid.",
+                "TIKTOK_ACCESS_TOKEN",
+            ),
+            (
+                400,
+                36009004,
+                "Invalid access_token",
+                "access token invalid",
+            ),
             (400, 36009004, "Invalid app_key", "TIKTOK_APP_KEY"),
-            (400, 36009004, "shop_cipher is not expected", "see the API's message"),
-            (200, 105005, "Access denied: missing scope", "seller.order.info"),
-            (200, 101000, "shop_cipher and token mismatch", "TIKTOK_SHOP_CIPHER"),
+            (
+                400,
+                36009004,
+                "shop_cipher is not expected",
+                "see the API's message",
+            ),
+            (
+                200,
+                105005,
+                "Access denied: missing scope",
+                "seller.order.info",
+            ),
+            (
+                200,
+                101000,
+                "shop_cipher and token mismatch",
+                "TIKTOK_SHOP_CIPHER",
+            ),
             (200, 106013, "shop_cipher is required", "TIKTOK_SHOP_CIPHER"),
             (403, 36009033, "IP not in allow list", "allow-list"),
         ];
@@ -305,12 +397,18 @@ mod tests {
         };
         assert_eq!(rejected.failure(), Failure::Fatal);
         let text = rejected.to_string();
-        assert!(text.contains("106001") && text.contains("Invalid sign") && text.contains("R1"), "{text}");
+        assert!(
+            text.contains("106001") && text.contains("Invalid sign") && text.contains("R1"),
+            "{text}"
+        );
         let exhausted = ApiError::Exhausted {
             call: "c".into(),
             attempts: 6,
             elapsed: Duration::from_secs(3),
-            last: Box::new(ApiError::Transient { what: "HTTP 503".into(), source: None }),
+            last: Box::new(ApiError::Transient {
+                what: "HTTP 503".into(),
+                source: None,
+            }),
         };
         assert_eq!(exhausted.failure(), Failure::Retryable);
         assert_eq!(crate::Error::from(exhausted).exit_code(), 1);

@@ -52,23 +52,36 @@ impl Credentials {
     }
 
     /// [`Credentials::from_env`] over any variable lookup (tests pass a map).
-    pub fn from_vars(app_key: Option<String>, var: impl Fn(&str) -> Option<String>) -> Result<Credentials, Error> {
+    pub fn from_vars(
+        app_key: Option<String>,
+        var: impl Fn(&str) -> Option<String>,
+    ) -> Result<Credentials, Error> {
         let app_key = app_key
             .or_else(|| var("TIKTOK_APP_KEY"))
             .map(|key| key.trim().to_owned())
             .filter(|key| !key.is_empty());
         let app_secret = Secret::from_vars("TIKTOK_APP_SECRET", &var).map_err(Error::Config)?;
         let access_token = Secret::from_vars("TIKTOK_ACCESS_TOKEN", &var).map_err(Error::Config)?;
-        let refresh_token = Secret::from_vars("TIKTOK_REFRESH_TOKEN", &var).map_err(Error::Config)?;
+        let refresh_token =
+            Secret::from_vars("TIKTOK_REFRESH_TOKEN", &var).map_err(Error::Config)?;
         match (app_key, app_secret, access_token) {
-            (Some(app_key), Some(app_secret), Some(access_token)) => {
-                Ok(Credentials { app_key, app_secret, access_token, refresh_token })
-            }
+            (Some(app_key), Some(app_secret), Some(access_token)) => Ok(Credentials {
+                app_key,
+                app_secret,
+                access_token,
+                refresh_token,
+            }),
             (app_key, app_secret, access_token) => {
                 let missing: Vec<&str> = [
                     (app_key.is_none(), "TIKTOK_APP_KEY (or --app-key)"),
-                    (app_secret.is_none(), "TIKTOK_APP_SECRET (or TIKTOK_APP_SECRET_FILE)"),
-                    (access_token.is_none(), "TIKTOK_ACCESS_TOKEN (or TIKTOK_ACCESS_TOKEN_FILE)"),
+                    (
+                        app_secret.is_none(),
+                        "TIKTOK_APP_SECRET (or TIKTOK_APP_SECRET_FILE)",
+                    ),
+                    (
+                        access_token.is_none(),
+                        "TIKTOK_ACCESS_TOKEN (or TIKTOK_ACCESS_TOKEN_FILE)",
+                    ),
                 ]
                 .into_iter()
                 .filter_map(|(absent, name)| absent.then_some(name))
@@ -101,7 +114,10 @@ mod tests {
     use super::*;
 
     fn lookup(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         move |key| map.get(key).cloned()
     }
 
@@ -120,15 +136,32 @@ mod tests {
 
     #[test]
     fn every_missing_credential_is_named_and_no_value_is_shown() {
-        let var = lookup(&[("TIKTOK_ACCESS_TOKEN", "cred-test-visible-token"), ("TIKTOK_APP_KEY", "")]);
+        let var = lookup(&[
+            ("TIKTOK_ACCESS_TOKEN", "cred-test-visible-token"),
+            ("TIKTOK_APP_KEY", ""),
+        ]);
         let err = Credentials::from_vars(None, var).unwrap_err();
         let text = err.to_string();
-        assert!(text.contains("TIKTOK_APP_KEY") && text.contains("TIKTOK_APP_SECRET"), "{text}");
-        assert!(!text.contains("TIKTOK_ACCESS_TOKEN") && !text.contains("cred-test-visible-token"), "{text}");
+        assert!(
+            text.contains("TIKTOK_APP_KEY") && text.contains("TIKTOK_APP_SECRET"),
+            "{text}"
+        );
+        assert!(
+            !text.contains("TIKTOK_ACCESS_TOKEN") && !text.contains("cred-test-visible-token"),
+            "{text}"
+        );
         assert!(text.contains("are not set"), "{text}");
         assert_eq!(err.exit_code(), 2);
-        let only_secret = lookup(&[("TIKTOK_ACCESS_TOKEN", "x-token-1"), ("TIKTOK_APP_KEY", "k")]);
-        let text = Credentials::from_vars(None, only_secret).unwrap_err().to_string();
-        assert!(text.contains("TIKTOK_APP_SECRET (or TIKTOK_APP_SECRET_FILE) is not set"), "{text}");
+        let only_secret = lookup(&[
+            ("TIKTOK_ACCESS_TOKEN", "x-token-1"),
+            ("TIKTOK_APP_KEY", "k"),
+        ]);
+        let text = Credentials::from_vars(None, only_secret)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            text.contains("TIKTOK_APP_SECRET (or TIKTOK_APP_SECRET_FILE) is not set"),
+            "{text}"
+        );
     }
 }

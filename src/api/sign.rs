@@ -11,10 +11,13 @@ use sha2::Sha256;
 /// `body` is the exact bytes sent, or `None` for no body and multipart
 /// uploads (whose bodies are not signed).
 pub fn sign(secret: &str, path: &str, query: &[(&str, &str)], body: Option<&[u8]>) -> String {
-    let mut params: Vec<&(&str, &str)> =
-        query.iter().filter(|(k, _)| *k != "sign" && *k != "access_token").collect();
+    let mut params: Vec<&(&str, &str)> = query
+        .iter()
+        .filter(|(k, _)| *k != "sign" && *k != "access_token")
+        .collect();
     params.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC accepts keys of any length");
+    let mut mac =
+        Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC accepts keys of any length");
     mac.update(secret.as_bytes());
     mac.update(path.as_bytes());
     for (key, value) in params {
@@ -30,7 +33,10 @@ pub fn sign(secret: &str, path: &str, query: &[(&str, &str)], body: Option<&[u8]
 
 /// Whether a content type's body is left out of the signature.
 pub fn is_multipart(content_type: &str) -> bool {
-    content_type.split(';').next().is_some_and(|media| media.trim().eq_ignore_ascii_case("multipart/form-data"))
+    content_type
+        .split(';')
+        .next()
+        .is_some_and(|media| media.trim().eq_ignore_ascii_case("multipart/form-data"))
 }
 
 #[cfg(test)]
@@ -55,8 +61,11 @@ mod tests {
         );
     }
 
-    const SKIT_QUERY: [(&str, &str); 3] =
-        [("app_key", "68xu9ks5p4i8"), ("shop_cipher", "ROW_xkMbgAAAeVAQra0eZWebFQq5aIK"), ("timestamp", "1696909648")];
+    const SKIT_QUERY: [(&str, &str); 3] = [
+        ("app_key", "68xu9ks5p4i8"),
+        ("shop_cipher", "ROW_xkMbgAAAeVAQra0eZWebFQq5aIK"),
+        ("timestamp", "1696909648"),
+    ];
 
     #[test]
     fn skit_get_and_post_vectors() {
@@ -70,7 +79,8 @@ mod tests {
             sign("e59af819cc", path, &SKIT_QUERY, Some(body)),
             "701dd6deb2389fe4c469b89bd37fc56f96a6da6afeb4d01c9077a65169752fa7"
         );
-        let reordered = br#"{"address":"https://partner.tiktokshop.com","event_type":"PACKAGE_UPDATE"}"#;
+        let reordered =
+            br#"{"address":"https://partner.tiktokshop.com","event_type":"PACKAGE_UPDATE"}"#;
         assert_eq!(
             sign("e59af819cc", path, &SKIT_QUERY, Some(reordered)),
             "cd0d6268252f4ba293bf7ea4c0a2873bf9beec600d22530638564ab301435f7a"
@@ -105,7 +115,12 @@ mod tests {
         ];
         let body = br#"{"order_status":"AWAITING_SHIPMENT","update_time_ge":1717200000,"update_time_lt":1717203600}"#;
         assert_eq!(
-            sign("s3cr3t_app_secret_0001", "/order/202309/orders/search", &q, Some(body)),
+            sign(
+                "s3cr3t_app_secret_0001",
+                "/order/202309/orders/search",
+                &q,
+                Some(body)
+            ),
             "a96b10e73bb717112fa96a1c154f709daa756745943e4b0f8c070b5bacf6bda3"
         );
     }
@@ -120,7 +135,12 @@ mod tests {
         ];
         let body = "{\"create_time_ge\": 1717200000, \"create_time_lt\": 1717286400, \"buyer_user_id\": \"7213489962827123654\", \"note\": \"caf\u{e9}\"}";
         assert_eq!(
-            sign("another-secret-XYZ", "/order/202309/orders/search", &q, Some(body.as_bytes())),
+            sign(
+                "another-secret-XYZ",
+                "/order/202309/orders/search",
+                &q,
+                Some(body.as_bytes())
+            ),
             "6f480ea241ea0db2e12ef18faaeb2b05191874676772cf6c0d15e6705e9e3565"
         );
     }
@@ -131,7 +151,12 @@ mod tests {
         assert!(!is_multipart("application/json"));
         let q = [("app_key", "6abc123def456"), ("timestamp", "1717200000")];
         assert_eq!(
-            sign("s3cr3t_app_secret_0001", "/product/202309/images/upload", &q, None),
+            sign(
+                "s3cr3t_app_secret_0001",
+                "/product/202309/images/upload",
+                &q,
+                None
+            ),
             "a87ecfe8c2dea0746a847a74a2f10872b8861d1e5f1751346643e24fa93a7891"
         );
     }

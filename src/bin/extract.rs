@@ -22,8 +22,8 @@ struct Cli {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     cli::run_main(cli.common.log_format, || async {
-        let config = stages::extract_config(&cli.extract)?;
         let run_id = stages::extract_run_id(&cli.common)?;
+        let config = stages::extract_config(&cli.extract)?;
         let manifest = stages::extract(&cli.common, &run_id, &config).await?;
         cli::print_summary(&manifest, &cli.common.store);
         Ok(())

@@ -41,8 +41,11 @@ where
                 Failure::Retryable => "this looks transient: retrying may succeed",
                 Failure::Fatal => "retrying will not help until this is fixed",
             };
-            tracing::error!(exit_code = code, "{}", crate::secret::redact(&error_chain(&error)));
-            eprintln!("error: {}\n({hint}; exit code {code})", crate::secret::redact(&error_chain(&error)));
+            let message = crate::secret::redact(&error_chain(&error));
+            match log_format {
+                LogFormat::Json => tracing::error!(exit_code = code, hint, "{message}"),
+                LogFormat::Text => eprintln!("error: {message}\n({hint}; exit code {code})"),
+            }
             ExitCode::from(code)
         }
     }

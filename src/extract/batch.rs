@@ -1,6 +1,8 @@
 //! One API page as one Arrow batch of the raw schema.
 
-use arrow::array::{ArrayRef, LargeStringBuilder, RecordBatch, StringBuilder, TimestampMillisecondBuilder};
+use arrow::array::{
+    ArrayRef, LargeStringBuilder, RecordBatch, StringBuilder, TimestampMillisecondBuilder,
+};
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
 
@@ -9,7 +11,11 @@ use crate::error::Error;
 use crate::schema::{SchemaError, raw};
 
 /// The rows of `page`: one per order, in the order the API sent them.
-pub(super) fn page_batch(shop_cipher: &str, page: &OrdersPage, extracted_at: DateTime<Utc>) -> Result<RecordBatch, Error> {
+pub(super) fn page_batch(
+    shop_cipher: &str,
+    page: &OrdersPage,
+    extracted_at: DateTime<Utc>,
+) -> Result<RecordBatch, Error> {
     let n = page.orders.len();
     let payload_bytes = page.orders.iter().map(|o| o.payload.len()).sum();
     let mut shop = StringBuilder::with_capacity(n, n * shop_cipher.len());
@@ -41,7 +47,10 @@ pub(super) fn page_batch(shop_cipher: &str, page: &OrdersPage, extracted_at: Dat
         Arc::new(payload.finish()),
     ];
     RecordBatch::try_new(raw::schema(), columns).map_err(|e| {
-        Error::Schema(SchemaError { what: "a page of raw orders".to_owned(), differences: vec![e.to_string()] })
+        Error::Schema(SchemaError {
+            what: "a page of raw orders".to_owned(),
+            differences: vec![e.to_string()],
+        })
     })
 }
 
@@ -74,7 +83,13 @@ mod tests {
                     update_time: Some(1619621355),
                     payload: r#"{"id":"576461413038785752"}"#.into(),
                 },
-                RawOrder { id: "2".into(), status: None, create_time: None, update_time: Some(i64::MAX), payload: "{}".into() },
+                RawOrder {
+                    id: "2".into(),
+                    status: None,
+                    create_time: None,
+                    update_time: Some(i64::MAX),
+                    payload: "{}".into(),
+                },
             ],
             next_page_token: None,
             total_count: Some(2),
@@ -85,12 +100,24 @@ mod tests {
         assert_eq!(batch.num_rows(), 2);
         let ids = batch.column_by_name("order_id").unwrap().as_string::<i32>();
         assert_eq!(ids.value(0), "576461413038785752");
-        let created = batch.column_by_name("create_time").unwrap().as_primitive::<TimestampMillisecondType>();
+        let created = batch
+            .column_by_name("create_time")
+            .unwrap()
+            .as_primitive::<TimestampMillisecondType>();
         assert_eq!(created.value(0), 1_619_611_561_000);
         assert!(created.is_null(1));
-        let updated = batch.column_by_name("update_time").unwrap().as_primitive::<TimestampMillisecondType>();
-        assert!(updated.is_null(1), "an overflowing time is left out, not wrapped");
-        let extracted = batch.column_by_name("extracted_at").unwrap().as_primitive::<TimestampMillisecondType>();
+        let updated = batch
+            .column_by_name("update_time")
+            .unwrap()
+            .as_primitive::<TimestampMillisecondType>();
+        assert!(
+            updated.is_null(1),
+            "an overflowing time is left out, not wrapped"
+        );
+        let extracted = batch
+            .column_by_name("extracted_at")
+            .unwrap()
+            .as_primitive::<TimestampMillisecondType>();
         assert_eq!(extracted.value(1), 1_700_000_000_123);
         let payload = batch.column_by_name("payload").unwrap().as_string::<i64>();
         assert_eq!(payload.value(0), r#"{"id":"576461413038785752"}"#);
@@ -100,7 +127,12 @@ mod tests {
 
     #[test]
     fn an_empty_page_is_an_empty_batch() {
-        let page = OrdersPage { request_id: "R".into(), orders: vec![], next_page_token: None, total_count: None };
+        let page = OrdersPage {
+            request_id: "R".into(),
+            orders: vec![],
+            next_page_token: None,
+            total_count: None,
+        };
         assert_eq!(page_batch("S", &page, Utc::now()).unwrap().num_rows(), 0);
     }
 }

@@ -93,18 +93,31 @@ fn check(config: &ExtractConfig) -> Result<(), Error> {
         )));
     }
     if !(1..=100).contains(&config.page_size) {
-        return Err(Error::config(format!("the page size is {}; the API takes 1 to 100", config.page_size)));
+        return Err(Error::config(format!(
+            "the page size is {}; the API takes 1 to 100",
+            config.page_size
+        )));
     }
     if config.shops.is_empty() {
-        return Err(Error::config("no shop cipher given: set --shop-cipher or TIKTOK_SHOP_CIPHER"));
+        return Err(Error::config(
+            "no shop cipher given: set --shop-cipher or TIKTOK_SHOP_CIPHER",
+        ));
     }
     let mut seen = std::collections::HashSet::new();
     for shop in &config.shops {
-        if shop.is_empty() || !shop.bytes().all(|b| b.is_ascii_alphanumeric() || b"_-".contains(&b)) {
-            return Err(Error::config(format!("{shop:?} is not a shop cipher: ciphers are letters, digits, `_` and `-`")));
+        if shop.is_empty()
+            || !shop
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"_-".contains(&b))
+        {
+            return Err(Error::config(format!(
+                "{shop:?} is not a shop cipher: ciphers are letters, digits, `_` and `-`"
+            )));
         }
         if !seen.insert(shop) {
-            return Err(Error::config(format!("the shop cipher {shop} is given twice")));
+            return Err(Error::config(format!(
+                "the shop cipher {shop} is given twice"
+            )));
         }
     }
     Ok(())

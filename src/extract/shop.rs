@@ -33,9 +33,17 @@ pub(super) async fn extract(
     let mut page_token: Option<String> = None;
     let mut pages = 0;
     loop {
-        let page = client.search_orders(shop_cipher, &config.window, page_token.as_deref(), config.page_size).await?;
+        let page = client
+            .search_orders(
+                shop_cipher,
+                &config.window,
+                page_token.as_deref(),
+                config.page_size,
+            )
+            .await?;
         pages += 1;
-        sink.write(&page_batch(shop_cipher, &page, Utc::now())?).await?;
+        sink.write(&page_batch(shop_cipher, &page, Utc::now())?)
+            .await?;
         let elapsed = started.elapsed().as_secs_f64().max(1e-3);
         tracing::info!(
             shop = shop_cipher,
@@ -47,7 +55,9 @@ pub(super) async fn extract(
             request_id = %page.request_id,
             "fetched a page of orders"
         );
-        let Some(next) = page.next_page_token else { break };
+        let Some(next) = page.next_page_token else {
+            break;
+        };
         // A token seen before means the server is going round in circles.
         if page_token.as_deref() == Some(next.as_str()) || !used_tokens.insert(next.clone()) {
             return Err(ApiError::RepeatedPageToken {

@@ -96,6 +96,9 @@ pub async fn run(store: &Store, run_id: &RunId, config: &LoadConfig) -> Result<M
     let started_at = Utc::now();
     let target = Target::parse(&config.target)?;
     let table = TableName::parse(&config.table)?;
+    if matches!(target, Target::Sqlite(_)) {
+        sqlite::table_name(&table)?;
+    }
     let layout = RunLayout::new(run_id);
     let upstream = store.require_manifest(&layout, StageName::Transform).await?;
     store.begin_stage(&layout, StageName::Load).await?;

@@ -205,3 +205,25 @@ mod tests {
         assert_eq!(bounds(None, None, 100), (i64::MIN, i64::MAX));
     }
 }
+#[cfg(test)]
+mod perf_probe {
+    use super::*;
+    use crate::sandbox::generator::EPOCH;
+    #[test]
+    fn probe() {
+        let g = Generator { seed: 1, orders_per_day: 400, corrupt_every: None, opened: EPOCH };
+        let shop = Shop { index: 0, cipher: "GCP_X".into(), key: 5 };
+        let now = 1_795_586_400;
+        let q = Query { shop: 0, filter: Filter { update_ge: Some(now - 7 * 86400), update_lt: Some(now), ..Filter::default() }, by_update_time: true, descending: false };
+        let t = std::time::Instant::now();
+        let w = q.window(&g, &shop, now);
+        eprintln!("window {} in {:?}", w.len(), t.elapsed());
+        let t = std::time::Instant::now();
+        let mut n = 0;
+        for e in w.iter().take(1000) {
+            let plan = g.plan(&shop, e.seq);
+            n += crate::sandbox::render::render(&plan, &shop, now).map(|v| v.to_string().len()).unwrap_or(0);
+        }
+        eprintln!("render 1000 in {:?} ({n} bytes)", t.elapsed());
+    }
+}

@@ -192,7 +192,7 @@ class DagRun:
         assert files, f"no staged Parquet in {self.run_dir()}"
         rows = sum(pq.read_metadata(f).num_rows for f in files)
         pattern = str(self.run_dir() / "transform" / "order_lines" / "*.parquet")
-        assert duckdb.sql(f"SELECT count(*) FROM read_parquet('{pattern}')").fetchone()[0] == rows
+        assert duckdb.sql(f"SELECT count(*) FROM read_parquet('{pattern}')").fetchall() == [(rows,)]
         return rows
 
     def batch_ids(self) -> set[str]:
@@ -267,6 +267,7 @@ def test_dag_run_loads_every_staged_row(clean_run):
     assert clean_run.tries() == {name: (1, "success") for name in ("extract", "transform", "load")}
     staged = clean_run.staged_rows()
     loaded, _ = clean_run.table()
+    print(f"run {clean_run.run_id}: {staged} staged rows, {loaded} in the table")
     assert staged > 0, "the window held no orders"
     assert loaded == staged
     assert clean_run.batch_ids() == {clean_run.run_id}
@@ -275,9 +276,12 @@ def test_dag_run_loads_every_staged_row(clean_run):
 
 def test_each_stage_hands_its_json_summary_to_xcom(clean_run):
     summaries = clean_run.summaries()
+    print(json.dumps(summaries, indent=1)[:3000])
     assert set(summaries) == {"extract", "transform", "load"}
     for task_id, summary in summaries.items():
-        assert isinstance(summary, dict) and summary, f"{task_id}: {summary!r}"
+        assert summary.get("stage") == task_id, f"{task_id}'s XCom is not its summary: {summary!r}"
+        assert summary.get("run_id") == clean_run.run_id
+    assert summaries["load"]["rows_out"] == clean_run.table()[0]
 
 
 def test_transform_failing_once_is_retried_alone(clean_run, image, sandbox, tmp_path_factory):
@@ -290,6 +294,7 @@ def test_transform_failing_once_is_retried_alone(clean_run, image, sandbox, tmp_
         "transform": (2, "success"),
         "load": (1, "success"),
     }
+    print(f"run {faulty.run_id}: tries {faulty.tries()}")
     extract_dir = faulty.run_dir() / "extract"
     assert faulty.extract_files_first_seen, "never saw extract's manifest being written"
     assert snapshot(extract_dir) == faulty.extract_files_first_seen, "extract's files changed after the retry"

@@ -485,3 +485,4 @@ fn sqlite_loads_a_million_rows() {
         println!("round {round}: {load} in {:?}", start.elapsed());
     }
 }
+

@@ -65,3 +65,77 @@ fn help_never_shows_secret_values() {
         assert!(!text.contains(secret), "{bin} --help shows a secret:\n{text}");
     }
 }
+
+const SINCE: &str = "2026-11-24T00:00:00Z";
+const UNTIL: &str = "2026-11-25T00:00:00Z";
+
+fn stage(sandbox: &util::TestSandbox, bin: &str, store: &std::path::Path, args: &[&str]) -> serde_json::Value {
+    let db = format!("sqlite://{}", store.join("staging.db").display());
+    let mut cmd = util::command(bin);
+    sandbox.env(&mut cmd).args(args).args(["--store", store.to_str().unwrap()]);
+    if bin != "extract" && bin != "transform" {
+        cmd.args(["--target", &db]);
+    }
+    let out = util::run(&mut cmd);
+    assert!(out.status.success(), "{bin} {args:?} failed:\n{}", util::stderr(&out));
+    util::summary(&out)
+}
+
+/// The stages one by one give the same table as `run`; re-running any one
+/// stage alone changes nothing in the final table, timestamps included.
+#[test]
+fn stages_one_by_one_equal_run_and_reruns_change_nothing() {
+    let sandbox = util::TestSandbox::frozen();
+    let expected = sandbox.expected_line_items(SINCE, UNTIL);
+    assert!(expected > 1000, "the window holds a realistic number of line items: {expected}");
+    let window = ["--since", SINCE, "--until", UNTIL];
+    let dir = tempfile::tempdir().unwrap();
+    let (whole, staged) = (dir.path().join("whole"), dir.path().join("staged"));
+
+    let summary = stage(&sandbox, "tiktok-etl", &whole, &[&["run", "--run-id", "r1"][..], &window].concat());
+    assert_eq!(summary["line_items"], expected);
+
+    let extract = stage(&sandbox, "extract", &staged, &[&["--run-id", "r1"][..], &window].concat());
+    let transform = stage(&sandbox, "transform", &staged, &["--run-id", "r1"]);
+    let load = stage(&sandbox, "load", &staged, &["--run-id", "r1"]);
+    assert_eq!(extract["rows_out"], summary["orders"]);
+    assert_eq!(transform["rows_out"], expected);
+    assert_eq!(load["load"]["inserted"], expected);
+
+    let times = ["etl_created_at", "etl_updated_at"];
+    let db = staged.join("staging.db");
+    let table = util::dump_table(&db, "tiktok_shop_orders", &[]);
+    assert_eq!(table.len() as u64, expected, "one table row per line item served");
+    assert_eq!(util::dump_table(&whole.join("staging.db"), "tiktok_shop_orders", &times), util::dump_table(&db, "tiktok_shop_orders", &times));
+
+    for rerun in ["extract", "transform", "load"] {
+        let args: Vec<&str> = if rerun == "extract" { [&["--run-id", "r1"][..], &window].concat() } else { vec!["--run-id", "r1"] };
+        stage(&sandbox, rerun, &staged, &args);
+        let load = stage(&sandbox, "load", &staged, &["--run-id", "r1"]);
+        assert_eq!((load["load"]["inserted"].as_u64(), load["load"]["updated"].as_u64()), (Some(0), Some(0)), "after re-running {rerun}");
+        assert_eq!(util::dump_table(&db, "tiktok_shop_orders", &[]), table, "re-running {rerun} changed the table");
+    }
+}
+
+/// The README's first command on the embedded defaults: the sandbox
+/// in-process, `./data`, SQLite. The table holds exactly the line items the
+/// sandbox served.
+#[test]
+fn run_with_the_sandbox_on_embedded_defaults() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = util::run(util::command("tiktok-etl").args(["run", "--sandbox", "--days-back", "1"]).current_dir(dir.path()));
+    assert!(out.status.success());
+    let text = util::stdout(&out);
+    let served: u64 = text
+        .lines()
+        .find_map(|l| l.strip_prefix("sandbox:   served ")?.split(' ').next()?.parse().ok())
+        .unwrap_or_else(|| panic!("no 'served' line in:\n{text}"));
+    let summary = util::summary(&out);
+    assert_eq!(summary["line_items"], served);
+    let rows = util::dump_table(&dir.path().join("data/staging.db"), "tiktok_shop_orders", &[]);
+    assert_eq!(rows.len() as u64, served);
+    let run_dir = dir.path().join("data").join(summary["run_dir"].as_str().unwrap());
+    for manifest in ["extract", "transform", "load"] {
+        assert!(run_dir.join(manifest).join("_manifest.json").is_file(), "{manifest} manifest");
+    }
+}

@@ -51,7 +51,8 @@ pub(super) fn load(target: SqliteTarget, job: Job, mut rows: StagedRows) -> Resu
     Ok(counts)
 }
 
-fn table_name(name: &TableName) -> Result<String, LoadError> {
+/// The table name as SQLite knows it: no schema.
+pub(super) fn table_name(name: &TableName) -> Result<String, LoadError> {
     match &name.schema {
         None => Ok(name.name.clone()),
         Some(_) => Err(LoadError::Target(format!(
