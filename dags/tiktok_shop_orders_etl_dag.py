@@ -24,7 +24,7 @@ instead of the data interval), `load_mode` (`merge`, `append` or `replace`),
 
 **Results**: each stage's last stdout line is a one-line JSON summary (row
 counts, durations, files); it is the task's `return_value` XCom (task
-instance, *XCom* tab) and the last line of its log.
+instance, *XCom* tab) and is in its log.
 
 **Settings**: an Airflow Variable of the name below wins, else the
 environment variable of the same name, else the default.
@@ -138,6 +138,11 @@ def etl_setting(name: str) -> str:
     """A non-secret setting: Variable, else environment, else its documented default."""
     value = _lookup(name)
     return SETTINGS[name] if value is None else value
+
+
+def etl_flag(name: str) -> str:
+    """`true` when a yes/no setting is on, else empty (not passed to the container)."""
+    return "true" if etl_setting(name).strip().lower() in ("1", "true", "yes", "on") else ""
 
 
 def secret_environment(names: tuple[str, ...]) -> dict[str, str]:
@@ -277,7 +282,7 @@ with DAG(
         "load_mode": Param(None, type=["null", "string"], enum=[None, "merge", "append", "replace"]),
         "shops": Param(None, type=["null", "string"], description="comma-separated shop ciphers"),
     },
-    user_defined_macros={"etl_setting": etl_setting, "etl_extract_window": etl_extract_window},
+    user_defined_macros={"etl_setting": etl_setting, "etl_flag": etl_flag, "etl_extract_window": etl_extract_window},
     user_defined_filters={"shquote": lambda value: shlex.quote(str(value))},
 ) as dag:
     extract = etl_stage(
@@ -303,7 +308,7 @@ with DAG(
         ETL_TARGET="{{ etl_setting('TIKTOK_ETL_TARGET') }}",
         ETL_TABLE="{{ etl_setting('TIKTOK_ETL_TABLE') }}",
         ETL_LOAD_MODE="{{ etl_setting('TIKTOK_ETL_LOAD_MODE') }}",
-        ETL_CREATE_TABLE="{{ 'true' if etl_setting('TIKTOK_ETL_CREATE_TABLE') | lower in ('1', 'true', 'yes') else '' }}",
+        ETL_CREATE_TABLE="{{ etl_flag('TIKTOK_ETL_CREATE_TABLE') }}",
     )
 
     extract >> transform >> load

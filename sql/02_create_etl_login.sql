@@ -1,15 +1,17 @@
 -- The ETL's own login, tiktok_etl: it may read and write rows of the staging
--- schema and nothing else (no DDL, no other schema, no server roles), so the
--- load never runs as sa. The load's MERGE goes through a #temp table, which
--- needs no grant.
+-- tables (schema dbo of Facolos_Staging, as in the old system) and nothing
+-- else: no DDL, no other database, no server role. The load never runs as sa.
+-- What the load does needs no more than this: it checks the table through
+-- sys.columns (visible to a user with SELECT on it), bulk loads into a #temp
+-- table made with SELECT TOP (0) … INTO (temp tables need no grant), and
+-- MERGEs or DELETEs in the table. Only `load --create-table` would need
+-- CREATE TABLE, and in this stack sql/staging/ creates the table instead.
 --
--- Applied by the sqlserver-init service of docker-compose.yml after
--- 01_create_database.sql, on every start (idempotent: a changed password is
--- applied). sqlcmd fills $(ETL_DB_PASSWORD) from the environment:
---   ETL_DB_PASSWORD='...' sqlcmd -C -S localhost -U sa -i sql/02_create_etl_login.sql
---
--- The staging schema is `staging` when 01_create_database.sql made one,
--- otherwise `dbo` (the old system's Facolos_Staging.dbo.tiktok_shop_orders).
+-- Applied as sa by the sqlserver-init service of docker-compose.yml after
+-- 01_create_database.sql, at every start; safe to re-run (a changed password
+-- is applied). sqlcmd fills $(ETL_DB_PASSWORD) from the environment:
+--   ETL_DB_PASSWORD='…' sqlcmd -C -S localhost -U sa -i sql/02_create_etl_login.sql
+-- The password must not contain a single quote.
 
 USE master;
 GO
@@ -27,17 +29,9 @@ GO
 USE Facolos_Staging;
 GO
 
-DECLARE @schema sysname = CASE WHEN SCHEMA_ID(N'staging') IS NOT NULL THEN N'staging' ELSE N'dbo' END;
-DECLARE @sql nvarchar(max);
-
 IF NOT EXISTS (SELECT 1 FROM sys.database_principals WHERE name = N'tiktok_etl')
-    SET @sql = N'CREATE USER tiktok_etl FOR LOGIN tiktok_etl WITH DEFAULT_SCHEMA = ' + QUOTENAME(@schema) + N';';
-ELSE
-    SET @sql = N'ALTER USER tiktok_etl WITH DEFAULT_SCHEMA = ' + QUOTENAME(@schema) + N';';
-EXEC sys.sp_executesql @sql;
+    CREATE USER tiktok_etl FOR LOGIN tiktok_etl WITH DEFAULT_SCHEMA = dbo;
+GO
 
-SET @sql = N'GRANT SELECT, INSERT, UPDATE, DELETE ON SCHEMA::' + QUOTENAME(@schema) + N' TO tiktok_etl;';
-EXEC sys.sp_executesql @sql;
-
-PRINT N'tiktok_etl may SELECT, INSERT, UPDATE, DELETE in schema ' + @schema + N' of Facolos_Staging';
+GRANT SELECT, INSERT, UPDATE, DELETE ON SCHEMA::dbo TO tiktok_etl;
 GO

@@ -9,6 +9,7 @@ import json
 import re
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 import yaml
@@ -83,7 +84,30 @@ def test_init_applies_sql_once_sqlserver_is_healthy(config):
     assert volume_targets(init)["/sql"].endswith("sql")
     script = " ".join(init["command"] if isinstance(init["command"], list) else [init["command"]])
     assert "sqlcmd -C" in script and "find /sql -name '*.sql'" in script
+    assert "database=Facolos_Staging" in script, "sql/staging/ runs in the staging database"
     assert init.get("restart", "no") == "no"
+
+
+def test_init_script_order_databases_and_password_fallback(tmp_path):
+    """Runs the init service's script with a stand-in sqlcmd that records its calls."""
+    raw = yaml.safe_load((REPO / "docker-compose.yml").read_text())
+    script = raw["services"]["sqlserver-init"]["command"][0].replace("$$", "$")
+    fake = tmp_path / "sqlcmd"
+    fake.write_text('#!/bin/sh\necho "$ETL_DB_PASSWORD $*" >> "$CALLS"\n')
+    fake.chmod(0o755)
+    script = script.replace("find /sql ", f"find {REPO / 'sql'} ").replace("/opt/mssql-tools18/bin/sqlcmd", str(fake))
+    calls = tmp_path / "calls"
+    env = {"PATH": "/usr/bin:/bin", "CALLS": str(calls), "SQLCMDPASSWORD": "Sa-Pw", "ETL_DB_PASSWORD": ""}
+    result = subprocess.run(["bash", "-c", script], env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    applied = [line.split() for line in calls.read_text().splitlines()]
+    files = [str(Path(call[-1]).relative_to(REPO / "sql")) for call in applied]
+    assert files[:2] == ["01_create_database.sql", "02_create_etl_login.sql"]
+    assert "staging/create_tiktok_shop_orders_table.sql" in files
+    assert files == sorted(files, key=lambda f: (f.count("/"), f)), "each folder before the ones below it"
+    for call, file in zip(applied, files):
+        assert call[0] == "Sa-Pw", "an old .env without ETL_DB_PASSWORD gives the ETL login DB_PASSWORD"
+        assert call[call.index("-d") + 1] == ("master" if "/" not in file else "Facolos_Staging")
 
 
 def test_airflow_services_mount_docker_socket_and_dags(config):
@@ -138,7 +162,7 @@ def test_etl_login_is_least_privilege():
     sql = (REPO / "sql" / "02_create_etl_login.sql").read_text()
     code = "\n".join(line for line in sql.splitlines() if not line.lstrip().startswith("--"))
     assert "CREATE LOGIN tiktok_etl" in code and "$(ETL_DB_PASSWORD)" in code
-    assert "GRANT SELECT, INSERT, UPDATE, DELETE ON SCHEMA::" in code
+    assert "GRANT SELECT, INSERT, UPDATE, DELETE ON SCHEMA::dbo TO tiktok_etl" in code
     for too_much in ("db_owner", "db_ddladmin", "sysadmin", "CONTROL", "ALTER ON", "CREATE TABLE", "sp_addrolemember"):
         assert too_much not in code, too_much
 

@@ -21,6 +21,7 @@ import sys
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import duckdb
@@ -281,7 +282,18 @@ def test_each_stage_hands_its_json_summary_to_xcom(clean_run):
     for task_id, summary in summaries.items():
         assert summary.get("stage") == task_id, f"{task_id}'s XCom is not its summary: {summary!r}"
         assert summary.get("run_id") == clean_run.run_id
+    # the data interval [logical date - 6 h, logical date) plus the default 30 min overlap
+    until = datetime.fromisoformat(LOGICAL_DATE).astimezone(timezone.utc)
+    since = until - timedelta(hours=6, minutes=30)
+    assert summaries["extract"]["window"] == {
+        "since": since.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "until": until.strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
     assert summaries["load"]["rows_out"] == clean_run.table()[0]
+    leftovers = subprocess.run(
+        ["docker", "ps", "--all", "--quiet", "--filter", f"ancestor={IMAGE}"], capture_output=True, text=True
+    )
+    assert leftovers.stdout.strip() == "", "stage containers were left behind"
 
 
 def test_transform_failing_once_is_retried_alone(clean_run, image, sandbox, tmp_path_factory):

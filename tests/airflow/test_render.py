@@ -85,3 +85,15 @@ def test_fault_hook_reaches_only_transform(dag, monkeypatch):
     envs = {t: render(dag, t, run_id=RUN_ID, start=START, end=END)[0].environment for t in dag.task_ids}
     assert envs["transform"]["ETL_FAULT_FAIL_ONCE"] == "/data/.fault-transform"
     assert "ETL_FAULT_FAIL_ONCE" not in envs["extract"] and "ETL_FAULT_FAIL_ONCE" not in envs["load"]
+
+
+def test_the_sample_is_what_airflow_schedules(dag):
+    """The interval and run id above are those Airflow gives the run that starts at 06:00."""
+    from airflow.models.dagrun import DagRun
+    from airflow.serialization.encoders import coerce_to_core_timetable
+    from airflow.utils.types import DagRunType
+
+    interval = coerce_to_core_timetable(dag.timetable).infer_manual_data_interval(run_after=END)
+    assert (interval.start, interval.end) == (START, END)
+    run_id = DagRun.generate_run_id(run_type=DagRunType.SCHEDULED, logical_date=interval.start, run_after=END)
+    assert run_id == RUN_ID
