@@ -56,6 +56,7 @@ pub struct ExtractArgs {
 
     /// Shop ciphers to read, comma-separated (`cipher` from
     /// GET /authorization/202309/shops; `tiktok-etl check` lists them).
+    /// Default: every shop the access token is authorized for.
     #[arg(long = "shop-cipher", env = "TIKTOK_SHOP_CIPHER", value_delimiter = ',')]
     pub shop_ciphers: Vec<String>,
 
@@ -133,24 +134,25 @@ impl ExtractArgs {
         Ok(Window { since, until })
     }
 
-    /// The shop ciphers, checked to be usable as store path segments.
+    /// The shop ciphers, checked to be usable as store path segments. Empty
+    /// means "every shop the token may read", resolved by extract.
     pub fn shops(&self) -> Result<Vec<String>, Error> {
         let mut shops: Vec<String> =
             self.shop_ciphers.iter().map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect();
         shops.dedup();
-        if shops.is_empty() {
-            return Err(Error::config(
-                "no shop cipher given: set --shop-cipher or TIKTOK_SHOP_CIPHER (`tiktok-etl check` lists the \
-                 ciphers of the shops your token may read)",
-            ));
-        }
-        if let Some(bad) = shops.iter().find(|s| !s.bytes().all(|b| b.is_ascii_alphanumeric() || b"_-".contains(&b))) {
+        if let Some(bad) = shops.iter().find(|s| !is_shop_cipher(s)) {
             return Err(Error::config(format!(
-                "{bad:?} is not a shop cipher: ciphers are letters, digits, `_` and `-`"
+                "{bad:?} is not a shop cipher: ciphers are letters, digits, `_` and `-` \
+                 (`tiktok-etl check` lists the ciphers of your shops)"
             )));
         }
         Ok(shops)
     }
+}
+
+/// Shop ciphers become store path segments, so only these characters pass.
+pub fn is_shop_cipher(text: &str) -> bool {
+    !text.is_empty() && text.bytes().all(|b| b.is_ascii_alphanumeric() || b"_-".contains(&b))
 }
 
 #[cfg(test)]
@@ -200,6 +202,6 @@ mod tests {
         assert_eq!(args.shops().unwrap(), ["GCP_a", "ROW_b"]);
         let bad = parse(&["--shop-cipher", "../etc"]).unwrap();
         assert!(bad.shops().unwrap_err().to_string().contains("not a shop cipher"));
-        assert!(parse(&[]).unwrap().shops().is_err());
+        assert!(parse(&[]).unwrap().shops().unwrap().is_empty(), "no cipher: every authorized shop");
     }
 }

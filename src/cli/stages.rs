@@ -6,8 +6,9 @@
 
 use chrono::Utc;
 
+use super::args::is_shop_cipher;
 use super::{CommonArgs, ExtractArgs, LoadArgs, injected_fault, require_run_id};
-use crate::api::{ApiConfig, Credentials};
+use crate::api::{ApiClient, ApiConfig, Credentials};
 use crate::error::Error;
 use crate::extract::{self, ExtractConfig};
 use crate::load::{self, LoadConfig};
@@ -45,7 +46,24 @@ pub async fn extract(common: &CommonArgs, run_id: &RunId, config: &ExtractConfig
     injected_fault()?;
     let store = Store::open(&common.store)?;
     tracing::info!(run_id = %run_id, store = store.location(), "extract starting");
+    if config.shops.is_empty() {
+        let config = ExtractConfig { shops: authorized_shops(&config.api).await?, ..config.clone() };
+        return extract::run(&store, run_id, &config).await;
+    }
     extract::run(&store, run_id, config).await
+}
+
+/// The ciphers of every shop the access token may read.
+async fn authorized_shops(api: &ApiConfig) -> Result<Vec<String>, Error> {
+    let shops = ApiClient::new(api.clone())?.authorized_shops().await?;
+    let ciphers: Vec<String> = shops.into_iter().map(|s| s.cipher).filter(|c| is_shop_cipher(c)).collect();
+    if ciphers.is_empty() {
+        return Err(Error::config(
+            "the access token is not authorized for any shop: authorize the app for a shop in Seller Center",
+        ));
+    }
+    tracing::info!(shops = %ciphers.join(","), "no --shop-cipher given: reading every authorized shop");
+    Ok(ciphers)
 }
 
 pub async fn transform(common: &CommonArgs) -> Result<Manifest, Error> {

@@ -17,7 +17,7 @@ fn bad_input_exits_2_with_a_message_and_writes_nothing() {
             "must be before --until",
         ),
         (vec!["extract", "--days-back", "1", "--shop-cipher", "A", "--run-id", "bad\nid"], "control character"),
-        (vec!["extract", "--days-back", "1"], "no shop cipher given"),
+        (vec!["extract", "--days-back", "1", "--shop-cipher", "../up"], "not a shop cipher"),
         (vec!["extract", "--days-back", "1", "--shop-cipher", "A"], "TIKTOK_APP_SECRET"),
         (vec!["transform", "--run-id", "never-extracted"], "run the extract stage"),
         (vec!["load", "--run-id", "never-transformed"], "run the transform stage"),
@@ -138,4 +138,18 @@ fn run_with_the_sandbox_on_embedded_defaults() {
     for manifest in ["extract", "transform", "load"] {
         assert!(run_dir.join(manifest).join("_manifest.json").is_file(), "{manifest} manifest");
     }
+}
+
+/// Without --shop-cipher, extract reads every shop the token is authorized
+/// for (GET /authorization/202309/shops), as the old tool's users expected.
+#[test]
+fn extract_without_shop_cipher_reads_every_authorized_shop() {
+    let sandbox = util::TestSandbox::frozen();
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = util::command("extract");
+    sandbox.env(&mut cmd).env_remove("TIKTOK_SHOP_CIPHER");
+    let out = util::run(cmd.args(["--run-id", "all-shops", "--since", SINCE, "--until", UNTIL, "--store", dir.path().to_str().unwrap()]));
+    assert!(out.status.success());
+    let summary = util::summary(&out);
+    assert_eq!(summary["shops"], serde_json::json!(sandbox.sandbox.config().shops));
 }
