@@ -138,6 +138,18 @@ fn run_with_the_sandbox_on_embedded_defaults() {
     for manifest in ["extract", "transform", "load"] {
         assert!(run_dir.join(manifest).join("_manifest.json").is_file(), "{manifest} manifest");
     }
+
+    // inspect lists the run, then shows its manifests, schemas and rows.
+    let run_id = summary["run_id"].as_str().unwrap();
+    let listing = util::stdout(&util::run(util::command("tiktok-etl").args(["inspect"]).current_dir(dir.path())));
+    assert!(listing.contains(&format!("{run_id}\textract load transform")), "{listing}");
+    let report = util::run(util::command("tiktok-etl").args(["inspect", "--run-id", run_id, "--rows", "1"]).current_dir(dir.path()));
+    let report = util::stdout(&report);
+    assert!(report.contains(&format!("rows out: {served}")), "{report}");
+    assert!(report.contains("total_amount: Decimal128(19, 4)"), "{report}");
+    assert!(report.contains("payload = {"), "{report}");
+    assert!(report.contains("     item_quantity = 1"), "{report}");
+    assert!(report.contains(&format!("mode merge: {served} inserted")), "{report}");
 }
 
 /// Without --shop-cipher, extract reads every shop the token is authorized
