@@ -8,6 +8,7 @@
 //! flags ([`cli`]), call one of these and map the result to an exit code.
 
 pub mod api;
+pub mod check;
 pub mod cli;
 pub mod error;
 pub mod extract;

@@ -12,20 +12,22 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use reqwest::header::{CONTENT_TYPE, HeaderValue, RETRY_AFTER};
+use reqwest::header::{CONTENT_TYPE, RETRY_AFTER};
 use reqwest::{Method, RequestBuilder};
 use serde_json::value::RawValue;
 use url::Url;
 
-use super::envelope::{self, AuthorizedShop, Envelope, OrdersPage};
-use super::error::{ApiError, Host, Verdict, classify};
+use super::answer::{Answer, Attempt, judge, parse_success};
+use super::envelope::{self, AuthorizedShop, OrdersPage};
+use super::error::{ApiError, Host};
+use super::request::{
+    Call, REFRESH_PATH, SEARCH_PATH, SHOPS_PATH, Target, checked_base_url, search_body, signed_url,
+    token_header,
+};
 use super::{ApiConfig, Backoff, sign};
 use crate::manifest::Window;
-use crate::secret::{Secret, redact};
+use crate::secret::Secret;
 
-const SEARCH_PATH: &str = "/order/202309/orders/search";
-const SHOPS_PATH: &str = "/authorization/202309/shops";
-const REFRESH_PATH: &str = "/api/v2/token/refresh";
 const TIMEOUT: Duration = Duration::from_secs(30);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 const USER_AGENT: &str = concat!("tiktok-shop-etl/", env!("CARGO_PKG_VERSION"));
@@ -62,48 +64,6 @@ pub struct ApiStats {
     /// Attempts repeated after a transient failure or a stale timestamp.
     pub retries: u64,
     pub token_refreshes: u64,
-}
-
-/// One call; its request is rebuilt for every attempt.
-struct Call {
-    what: String,
-    target: Target,
-}
-
-enum Target {
-    Signed {
-        method: Method,
-        path: &'static str,
-        query: Vec<(&'static str, String)>,
-        body: Option<String>,
-    },
-    TokenRefresh,
-}
-
-impl Call {
-    fn host(&self) -> Host {
-        match self.target {
-            Target::Signed { .. } => Host::Api,
-            Target::TokenRefresh => Host::Auth,
-        }
-    }
-}
-
-/// A success, or an answer only [`ApiClient::execute`] can deal with.
-enum Answer {
-    Success { request_id: String, body: String },
-    TokenExpired(ApiError),
-    Timestamp(ApiError),
-}
-
-/// The outcome of one HTTP attempt.
-enum Attempt {
-    Answer(Answer),
-    Retry {
-        error: ApiError,
-        after: Option<Duration>,
-    },
-    Fail(ApiError),
 }
 
 impl std::fmt::Debug for ApiClient {
@@ -248,7 +208,11 @@ impl ApiClient {
                     ));
                 }
                 Answer::Timestamp(error) => {
-                    tracing::warn!(call = %call.what, error = %error, "the API rejected the timestamp; re-stamping once");
+                    tracing::warn!(
+                        call = %call.what,
+                        error = %error,
+                        "the API rejected the timestamp; re-stamping once"
+                    );
                     self.counters.retries.fetch_add(1, Ordering::Relaxed);
                     restamped = true;
                 }
@@ -427,13 +391,16 @@ impl ApiClient {
         self.counters
             .token_refreshes
             .fetch_add(1, Ordering::Relaxed);
-        tracing::info!(expires_at = %unix_date(grant.access_token_expire_in), "access token refreshed");
+        tracing::info!(
+            expires_at = %unix_date(grant.access_token_expire_in),
+            "access token refreshed"
+        );
         if rotated {
             tracing::warn!(
                 refresh_token_expires_at = %unix_date(grant.refresh_token_expire_in),
-                "the token refresh issued a new refresh token, and the one in TIKTOK_REFRESH_TOKEN may stop \
-                 working: save the new refresh token (shown in Partner Center under the shop's authorization; \
-                 it is never printed here) in TIKTOK_REFRESH_TOKEN before the next run"
+            "the token refresh issued a new refresh token, so the one in TIKTOK_REFRESH_TOKEN may stop \
+                 working: get the current tokens (from the shop's authorization in Partner Center, or by \
+                 authorizing again) and save them before the next run; tokens are never printed here"
             );
         }
         Ok(())
@@ -446,166 +413,6 @@ impl ApiClient {
     }
 }
 
-/// Decides what one HTTP answer means.
-fn judge(call: &Call, status: u16, retry_after: Option<Duration>, body: &str) -> Attempt {
-    let envelope = Envelope::parse(body);
-    let success_status = (200..300).contains(&status);
-    let (code, message, request_id) = match &envelope {
-        Some(e) => (
-            e.code,
-            redact(e.message.as_deref().unwrap_or_default()),
-            e.request_id.clone().unwrap_or_else(|| "none".to_owned()),
-        ),
-        None => (None, String::new(), "none".to_owned()),
-    };
-    if code == Some(0) && success_status {
-        return Attempt::Answer(Answer::Success {
-            request_id,
-            body: body.to_owned(),
-        });
-    }
-    if envelope.is_none() && success_status {
-        return Attempt::Fail(ApiError::Malformed {
-            call: call.what.clone(),
-            request_id,
-            reason: format!(
-                "HTTP {status} with a body that is not an API envelope: {:?}",
-                excerpt(body)
-            ),
-        });
-    }
-    let rejected = |problem: String, advice: String| match code {
-        Some(code) => ApiError::Rejected {
-            call: call.what.clone(),
-            status,
-            code,
-            message: message.clone(),
-            request_id: request_id.clone(),
-            problem,
-            advice,
-        },
-        None => ApiError::Http {
-            call: call.what.clone(),
-            status,
-            body: excerpt(body),
-            advice: format!("{problem}: {advice}"),
-        },
-    };
-    let is_refresh = matches!(call.target, Target::TokenRefresh);
-    let verdict = classify(call.host(), status, code, &message);
-    let transient = |kind: &str| {
-        let api = code
-            .map(|c| format!(", API code {c} {message:?}, request_id {request_id}"))
-            .unwrap_or_default();
-        ApiError::Transient {
-            what: format!("{kind} (HTTP {status}{api})"),
-            source: None,
-        }
-    };
-    match verdict {
-        Verdict::RateLimited => Attempt::Retry { error: transient("rate limited"), after: retry_after },
-        Verdict::Transient => Attempt::Retry { error: transient("the API failed"), after: retry_after },
-        _ if is_refresh && code.is_some() => Attempt::Fail(rejected(
-            "the token refresh was refused".to_owned(),
-            "TIKTOK_REFRESH_TOKEN may be expired or revoked, or belong to another app: have the seller authorize \
-             the app again, then set the new TIKTOK_ACCESS_TOKEN and TIKTOK_REFRESH_TOKEN"
-                .to_owned(),
-        )),
-        Verdict::TokenExpired => Attempt::Answer(Answer::TokenExpired(rejected(
-            "access token expired".to_owned(),
-            "refresh it or set a new TIKTOK_ACCESS_TOKEN".to_owned(),
-        ))),
-        Verdict::Timestamp => Attempt::Answer(Answer::Timestamp(rejected(
-            "the API rejected the request timestamp".to_owned(),
-            "check the system clock".to_owned(),
-        ))),
-        Verdict::Fatal { problem, advice } => Attempt::Fail(rejected(problem, advice)),
-    }
-}
-
-fn parse_success<T>(
-    call: &Call,
-    request_id: String,
-    body: &str,
-    parse: &impl Fn(String, Option<&RawValue>) -> Result<T, String>,
-) -> Result<T, ApiError> {
-    let malformed = |request_id: String, reason: String| ApiError::Malformed {
-        call: call.what.clone(),
-        request_id,
-        reason,
-    };
-    let Some(envelope) = Envelope::parse(body) else {
-        return Err(malformed(
-            request_id,
-            "the body is not an API envelope".to_owned(),
-        ));
-    };
-    parse(request_id.clone(), envelope.data).map_err(|reason| malformed(request_id, reason))
-}
-
-/// The search filter, compact, exactly as sent and signed.
-fn search_body(window: &Window) -> String {
-    format!(
-        "{{\"update_time_ge\":{},\"update_time_lt\":{}}}",
-        window.since.timestamp(),
-        window.until.timestamp()
-    )
-}
-
-/// `base + path` with the (decoded) `params` and the signature as query.
-/// Values are form-encoded, so a page token's `+`, `/` and `=` go out as
-/// `%2B`, `%2F` and `%3D` and the server decodes the value that was signed.
-fn signed_url(
-    base: &str,
-    path: &str,
-    params: &[(&str, &str)],
-    signature: &str,
-) -> Result<Url, ApiError> {
-    let mut url = Url::parse(&format!("{base}{path}"))
-        .map_err(|e| ApiError::Config(format!("the API URL is invalid: {e}")))?;
-    url.query_pairs_mut()
-        .extend_pairs(params.iter().copied())
-        .append_pair("sign", signature);
-    Ok(url)
-}
-
-/// A base URL checked to be http(s) without query, with no trailing `/`.
-fn checked_base_url(raw: &str, name: &str) -> Result<String, ApiError> {
-    let invalid =
-        |reason: String| ApiError::Config(format!("{name}={raw:?} is not usable: {reason}"));
-    let url =
-        Url::parse(raw.trim()).map_err(|e| invalid(format!("{e}; expected e.g. https://host")))?;
-    if !matches!(url.scheme(), "http" | "https") {
-        return Err(invalid(
-            "the scheme must be https:// (or http:// for a local sandbox)".to_owned(),
-        ));
-    }
-    if url.query().is_some()
-        || url.fragment().is_some()
-        || !url.username().is_empty()
-        || url.password().is_some()
-    {
-        return Err(invalid(
-            "it must be a host (and optional path) without credentials, query or fragment"
-                .to_owned(),
-        ));
-    }
-    Ok(url.as_str().trim_end_matches('/').to_owned())
-}
-
-/// The access token as a header value that debug logs will not print.
-fn token_header(token: &Secret) -> Result<HeaderValue, ApiError> {
-    let mut value = HeaderValue::from_str(token.expose()).map_err(|_| {
-        ApiError::Config(
-            "the access token holds characters an HTTP header cannot carry (a line break?): set \
-             TIKTOK_ACCESS_TOKEN to the token alone"
-                .to_owned(),
-        )
-    })?;
-    value.set_sensitive(true);
-    Ok(value)
-}
-
 /// A unix time as an RFC 3339 date, for logs.
 fn unix_date(seconds: Option<i64>) -> String {
     seconds
@@ -613,185 +420,9 @@ fn unix_date(seconds: Option<i64>) -> String {
         .map_or_else(|| "unknown".to_owned(), |d| d.to_rfc3339())
 }
 
-/// The start of a body, on one line, with known secrets removed.
-fn excerpt(body: &str) -> String {
-    let line: String = body
-        .chars()
-        .take(200)
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
-    redact(line.trim())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn query_of(url: &Url) -> Vec<(String, String)> {
-        url.query_pairs()
-            .map(|(k, v)| (k.into_owned(), v.into_owned()))
-            .collect()
-    }
-
-    #[test]
-    fn page_tokens_are_signed_raw_and_percent_encoded_on_the_wire() {
-        let params = [
-            ("app_key", "6abc123def456"),
-            ("page_token", "aGVsbG8+d29y/bGQ="),
-        ];
-        let url = signed_url("http://127.0.0.1:9", SEARCH_PATH, &params, "abc").unwrap();
-        assert_eq!(
-            url.as_str(),
-            "http://127.0.0.1:9/order/202309/orders/search?app_key=6abc123def456&page_token=aGVsbG8%2Bd29y%2FbGQ%3D&sign=abc"
-        );
-        // What a server decodes is exactly what was signed.
-        assert_eq!(
-            query_of(&url)[1],
-            ("page_token".to_owned(), "aGVsbG8+d29y/bGQ=".to_owned())
-        );
-    }
-
-    #[test]
-    fn the_search_body_is_compact_unix_seconds() {
-        let window = Window {
-            since: DateTime::from_timestamp(1717200000, 0).unwrap(),
-            until: DateTime::from_timestamp(1717203600, 0).unwrap(),
-        };
-        assert_eq!(
-            search_body(&window),
-            r#"{"update_time_ge":1717200000,"update_time_lt":1717203600}"#
-        );
-    }
-
-    #[test]
-    fn base_urls_are_checked_and_normalised() {
-        assert_eq!(
-            checked_base_url("https://open-api.tiktokglobalshop.com/", "X").unwrap(),
-            "https://open-api.tiktokglobalshop.com"
-        );
-        assert_eq!(
-            checked_base_url("http://127.0.0.1:8080", "X").unwrap(),
-            "http://127.0.0.1:8080"
-        );
-        for bad in [
-            "open-api.tiktokglobalshop.com",
-            "ftp://host",
-            "https://host/?a=1",
-            "https://u:p@host",
-        ] {
-            let err = checked_base_url(bad, "TIKTOK_API_BASE_URL")
-                .unwrap_err()
-                .to_string();
-            assert!(err.contains("TIKTOK_API_BASE_URL"), "{bad}: {err}");
-        }
-    }
-
-    #[test]
-    fn tokens_that_cannot_be_headers_are_refused_without_showing_them() {
-        let err = token_header(&Secret::new("bad\ntoken-value"))
-            .unwrap_err()
-            .to_string();
-        assert!(
-            err.contains("TIKTOK_ACCESS_TOKEN") && !err.contains("token-value"),
-            "{err}"
-        );
-        assert!(
-            token_header(&Secret::new("TTP_good"))
-                .unwrap()
-                .is_sensitive()
-        );
-    }
-
-    fn signed_call() -> Call {
-        Call {
-            what: "search orders of shop S".into(),
-            target: Target::Signed {
-                method: Method::POST,
-                path: SEARCH_PATH,
-                query: Vec::new(),
-                body: None,
-            },
-        }
-    }
-
-    #[test]
-    fn answers_are_judged_by_status_and_code() {
-        let call = signed_call();
-        let ok = r#"{"code":0,"message":"Success","request_id":"R0","data":{}}"#;
-        assert!(
-            matches!(judge(&call, 200, None, ok), Attempt::Answer(Answer::Success { request_id, .. }) if request_id == "R0")
-        );
-        let limited =
-            r#"{"code":36009002,"message":"Too many requests","request_id":"R1","data":null}"#;
-        match judge(&call, 429, Some(Duration::from_secs(3)), limited) {
-            Attempt::Retry { error, after } => {
-                assert_eq!(after, Some(Duration::from_secs(3)));
-                let text = error.to_string();
-                assert!(
-                    text.contains("rate limited")
-                        && text.contains("36009002")
-                        && text.contains("R1"),
-                    "{text}"
-                );
-            }
-            _ => panic!("429 must be retried"),
-        }
-        assert!(matches!(
-            judge(&call, 503, None, "Service Unavailable"),
-            Attempt::Retry { .. }
-        ));
-        let expired = r#"{"code":105002,"message":"Expired credentials","request_id":"R2"}"#;
-        assert!(matches!(
-            judge(&call, 401, None, expired),
-            Attempt::Answer(Answer::TokenExpired(_))
-        ));
-        let bad_sign = r#"{"code":106001,"message":"Invalid sign","request_id":"R3"}"#;
-        match judge(&call, 401, None, bad_sign) {
-            Attempt::Fail(error) => {
-                let text = error.to_string();
-                assert!(
-                    text.contains("TIKTOK_APP_SECRET")
-                        && text.contains("106001")
-                        && text.contains("R3"),
-                    "{text}"
-                );
-            }
-            _ => panic!("106001 is fatal"),
-        }
-        assert!(matches!(
-            judge(&call, 200, None, "<html>"),
-            Attempt::Fail(ApiError::Malformed { .. })
-        ));
-    }
-
-    #[test]
-    fn refusals_of_the_token_refresh_never_show_its_secrets() {
-        let secret = Secret::new("judge-test-refresh-secret");
-        let call = Call {
-            what: "refresh the access token".into(),
-            target: Target::TokenRefresh,
-        };
-        let body = format!(
-            "Cannot GET /api/v2/token/refresh?refresh_token={}",
-            secret.expose()
-        );
-        let Attempt::Fail(error) = judge(&call, 404, None, &body) else {
-            panic!("404 is fatal")
-        };
-        let text = error.to_string();
-        assert!(
-            text.contains("TIKTOK_AUTH_BASE_URL") && !text.contains(secret.expose()),
-            "{text}"
-        );
-        let refused = r#"{"code":36004004,"message":"invalid refresh token","request_id":"R4"}"#;
-        let Attempt::Fail(error) = judge(&call, 200, None, refused) else {
-            panic!("a refused refresh is fatal")
-        };
-        assert!(
-            error.to_string().contains("authorize the app again"),
-            "{error}"
-        );
-    }
 
     #[test]
     fn unix_dates_are_logged_as_dates() {

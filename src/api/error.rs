@@ -15,18 +15,8 @@ pub enum ApiError {
     Config(String),
 
     /// The API answered with an error code that a retry will not fix.
-    #[error(
-        "{call}: {problem}: {advice} (API code {code}, message {message:?}, request_id {request_id}, HTTP {status})"
-    )]
-    Rejected {
-        call: String,
-        status: u16,
-        code: i64,
-        message: String,
-        request_id: String,
-        problem: String,
-        advice: String,
-    },
+    #[error("{0}")]
+    Rejected(Box<Rejection>),
 
     /// An HTTP error without an API envelope (a proxy, a wrong base URL).
     #[error("{call}: HTTP {status} without an API response ({body:?}): {advice}")]
@@ -89,47 +79,61 @@ impl ApiError {
         match self {
             ApiError::Transient { .. } | ApiError::Exhausted { .. } => Failure::Retryable,
             ApiError::Config(_)
-            | ApiError::Rejected { .. }
+            | ApiError::Rejected(_)
             | ApiError::Http { .. }
             | ApiError::Malformed { .. }
             | ApiError::RepeatedPageToken { .. } => Failure::Fatal,
         }
     }
 
-    /// The API code, when the API answered with one.
-    pub fn code(&self) -> Option<i64> {
-        match self {
-            ApiError::Rejected { code, .. } => Some(*code),
-            ApiError::Exhausted { last, .. } => last.code(),
-            _ => None,
-        }
-    }
-
     /// The same rejection told differently (what happened, what to do).
     pub(crate) fn reworded(
         self,
-        new_problem: impl Into<String>,
-        new_advice: impl Into<String>,
+        problem: impl Into<String>,
+        advice: impl Into<String>,
     ) -> ApiError {
         match self {
-            ApiError::Rejected {
-                call,
-                status,
-                code,
-                message,
-                request_id,
-                ..
-            } => ApiError::Rejected {
-                call,
-                status,
-                code,
-                message,
-                request_id,
-                problem: new_problem.into(),
-                advice: new_advice.into(),
-            },
+            ApiError::Rejected(mut rejection) => {
+                rejection.problem = problem.into();
+                rejection.advice = advice.into();
+                ApiError::Rejected(rejection)
+            }
             other => other,
         }
+    }
+}
+
+/// An API error code, with everything support needs and what to do.
+#[derive(Debug)]
+pub struct Rejection {
+    /// What was being done, e.g. `search orders of shop GCP_…`.
+    pub call: String,
+    pub status: u16,
+    pub code: i64,
+    /// The API's message, with any known secret redacted.
+    pub message: String,
+    pub request_id: String,
+    /// What happened, in our words.
+    pub problem: String,
+    /// What to do about it.
+    pub advice: String,
+}
+
+impl std::fmt::Display for Rejection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let Rejection {
+            call,
+            status,
+            code,
+            message,
+            request_id,
+            problem,
+            advice,
+        } = self;
+        write!(
+            f,
+            "{call}: {problem}: {advice} (API code {code}, message {message:?}, request_id {request_id}, HTTP {status})"
+        )
     }
 }
 
@@ -386,7 +390,7 @@ mod tests {
 
     #[test]
     fn failures_map_to_exit_codes() {
-        let rejected = ApiError::Rejected {
+        let rejected = ApiError::Rejected(Box::new(Rejection {
             call: "c".into(),
             status: 401,
             code: 106001,
@@ -394,7 +398,7 @@ mod tests {
             request_id: "R1".into(),
             problem: "p".into(),
             advice: "a".into(),
-        };
+        }));
         assert_eq!(rejected.failure(), Failure::Fatal);
         let text = rejected.to_string();
         assert!(

@@ -10,16 +10,18 @@
 //! backoff). Secrets are sent and never shown: they stay [`Secret`]s up to
 //! the header or hash that needs them.
 
+mod answer;
 mod backoff;
 mod client;
 mod envelope;
 mod error;
+mod request;
 pub mod sign;
 
 pub use backoff::Backoff;
 pub use client::{ApiClient, ApiStats};
 pub use envelope::{AuthorizedShop, OrdersPage, RawOrder};
-pub use error::ApiError;
+pub use error::{ApiError, Rejection};
 
 use crate::error::Error;
 use crate::secret::Secret;

@@ -6,6 +6,7 @@ use clap::{Args, Parser, Subcommand};
 use tiktok_etl::cli::{self, CommonArgs};
 use tiktok_etl::run_id::RunId;
 use tiktok_etl::store::Store;
+use tiktok_etl::check::{self, CheckArgs};
 use tiktok_etl::pipeline::{self, RunArgs};
 use tiktok_etl::sandbox::{SandboxArgs, serve_cli};
 use tiktok_etl::{Error, inspect};
@@ -26,6 +27,9 @@ enum Command {
     /// Extract, transform and load one window in sequence (like the old
     /// `run_etl.py etl`). With --sandbox, against the local API simulator.
     Run(Box<RunArgs>),
+    /// Check the API credentials and the database connection and table
+    /// (like the old `run_etl.py test`); lists the shop ciphers.
+    Check(Box<CheckArgs>),
     /// Show a run's manifests, files, schemas and first rows (without
     /// --run-id: list the runs in the store).
     Inspect(InspectArgs),
@@ -60,6 +64,7 @@ fn main() -> ExitCode {
             println!("{}", report.summary_line());
             Ok(())
         }),
+        Command::Check(args) => cli::run_main(args.log_format, || async move { check::run(&args).await }),
         Command::Sandbox(args) => cli::run_main(args.log_format, || serve_cli(args.sandbox)),
         Command::Inspect(args) => cli::run_main(args.common.log_format, || async move {
             let store = Store::open(&args.common.store)?;

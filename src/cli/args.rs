@@ -11,6 +11,7 @@ use clap::Args;
 use crate::error::Error;
 use crate::load::LoadMode;
 use crate::manifest::Window;
+use crate::store::layout::is_shop_cipher;
 use crate::telemetry::LogFormat;
 
 /// Flags every binary has.
@@ -70,11 +71,11 @@ pub struct ExtractArgs {
     pub app_key: Option<String>,
 
     /// Base URL of the shop API (`tiktok-etl sandbox` prints a local one).
-    #[arg(long, env = "TIKTOK_API_BASE_URL", default_value = "https://open-api.tiktokglobalshop.com")]
+    #[arg(long, env = "TIKTOK_API_BASE_URL", default_value = crate::api::DEFAULT_BASE_URL)]
     pub api_base_url: String,
 
     /// Base URL of the token API, used to refresh an expired access token.
-    #[arg(long, env = "TIKTOK_AUTH_BASE_URL", default_value = "https://auth.tiktok-shops.com")]
+    #[arg(long, env = "TIKTOK_AUTH_BASE_URL", default_value = crate::api::DEFAULT_AUTH_BASE_URL)]
     pub auth_base_url: String,
 }
 
@@ -137,9 +138,12 @@ impl ExtractArgs {
     /// The shop ciphers, checked to be usable as store path segments. Empty
     /// means "every shop the token may read", resolved by extract.
     pub fn shops(&self) -> Result<Vec<String>, Error> {
-        let mut shops: Vec<String> =
-            self.shop_ciphers.iter().map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect();
-        shops.dedup();
+        let mut shops: Vec<String> = Vec::new();
+        for shop in self.shop_ciphers.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
+            if !shops.iter().any(|seen| seen == shop) {
+                shops.push(shop.to_owned());
+            }
+        }
         if let Some(bad) = shops.iter().find(|s| !is_shop_cipher(s)) {
             return Err(Error::config(format!(
                 "{bad:?} is not a shop cipher: ciphers are letters, digits, `_` and `-` \
@@ -148,11 +152,6 @@ impl ExtractArgs {
         }
         Ok(shops)
     }
-}
-
-/// Shop ciphers become store path segments, so only these characters pass.
-pub fn is_shop_cipher(text: &str) -> bool {
-    !text.is_empty() && text.bytes().all(|b| b.is_ascii_alphanumeric() || b"_-".contains(&b))
 }
 
 #[cfg(test)]
@@ -198,7 +197,7 @@ mod tests {
 
     #[test]
     fn shop_ciphers_are_split_and_checked() {
-        let args = parse(&["--shop-cipher", "GCP_a, ROW_b"]).unwrap();
+        let args = parse(&["--shop-cipher", "GCP_a, ROW_b,GCP_a"]).unwrap();
         assert_eq!(args.shops().unwrap(), ["GCP_a", "ROW_b"]);
         let bad = parse(&["--shop-cipher", "../etc"]).unwrap();
         assert!(bad.shops().unwrap_err().to_string().contains("not a shop cipher"));

@@ -6,7 +6,7 @@
 
 use chrono::Utc;
 
-use super::args::is_shop_cipher;
+use crate::store::layout::is_shop_cipher;
 use super::{CommonArgs, ExtractArgs, LoadArgs, injected_fault, require_run_id};
 use crate::api::{ApiClient, ApiConfig, Credentials};
 use crate::error::Error;

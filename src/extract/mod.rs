@@ -14,6 +14,7 @@ use std::collections::BTreeMap;
 use chrono::Utc;
 
 use crate::api::{ApiClient, ApiConfig};
+use crate::store::layout::is_shop_cipher;
 use crate::error::Error;
 use crate::manifest::{Manifest, Window};
 use crate::run_id::RunId;
@@ -83,7 +84,9 @@ pub async fn run(store: &Store, run_id: &RunId, config: &ExtractConfig) -> Resul
     Ok(manifest)
 }
 
-/// Rejects a configuration that cannot work before anything is touched.
+/// Rejects a configuration that cannot work before anything is touched. The
+/// CLI checks most of this too; the library checks again because callers
+/// may not be the CLI, and shop ciphers become store paths.
 fn check(config: &ExtractConfig) -> Result<(), Error> {
     if config.window.since >= config.window.until {
         return Err(Error::config(format!(
@@ -105,11 +108,7 @@ fn check(config: &ExtractConfig) -> Result<(), Error> {
     }
     let mut seen = std::collections::HashSet::new();
     for shop in &config.shops {
-        if shop.is_empty()
-            || !shop
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"_-".contains(&b))
-        {
+        if !is_shop_cipher(shop) {
             return Err(Error::config(format!(
                 "{shop:?} is not a shop cipher: ciphers are letters, digits, `_` and `-`"
             )));
@@ -121,4 +120,53 @@ fn check(config: &ExtractConfig) -> Result<(), Error> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::DateTime;
+
+    use super::*;
+    use crate::api::Credentials;
+    use crate::secret::Secret;
+
+    fn config(shops: &[&str], page_size: u32, hours: i64) -> ExtractConfig {
+        let since = DateTime::from_timestamp(1_764_028_800, 0).unwrap();
+        ExtractConfig {
+            window: Window {
+                since,
+                until: since + chrono::Duration::hours(hours),
+            },
+            shops: shops.iter().map(|s| s.to_string()).collect(),
+            page_size,
+            api: ApiConfig {
+                base_url: crate::api::DEFAULT_BASE_URL.into(),
+                auth_base_url: crate::api::DEFAULT_AUTH_BASE_URL.into(),
+                credentials: Credentials {
+                    app_key: "k".into(),
+                    app_secret: Secret::new("extract-check-secret"),
+                    access_token: Secret::new("extract-check-token"),
+                    refresh_token: None,
+                },
+            },
+        }
+    }
+
+    #[test]
+    fn unusable_configurations_are_refused_before_any_work() {
+        assert!(check(&config(&["GCP_a", "ROW_b"], 100, 6)).is_ok());
+        let cases = [
+            (config(&["GCP_a"], 100, 0), "window is empty"),
+            (config(&["GCP_a"], 0, 6), "1 to 100"),
+            (config(&["GCP_a"], 101, 6), "1 to 100"),
+            (config(&[], 100, 6), "no shop cipher"),
+            (config(&["../x"], 100, 6), "not a shop cipher"),
+            (config(&["GCP_a", "ROW_b", "GCP_a"], 100, 6), "given twice"),
+        ];
+        for (config, expected) in cases {
+            let err = check(&config).unwrap_err();
+            assert!(err.to_string().contains(expected), "{expected}: {err}");
+            assert_eq!(err.exit_code(), 2);
+        }
+    }
 }

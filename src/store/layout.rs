@@ -80,6 +80,12 @@ impl RunLayout {
     }
 }
 
+/// Shop ciphers become store path segments (`shop=<cipher>`), so only
+/// letters, digits, `_` and `-` pass.
+pub fn is_shop_cipher(text: &str) -> bool {
+    !text.is_empty() && text.bytes().all(|b| b.is_ascii_alphanumeric() || b"_-".contains(&b))
+}
+
 fn part_name(part: usize) -> String {
     format!("part-{part:05}.parquet")
 }

@@ -165,3 +165,28 @@ fn extract_without_shop_cipher_reads_every_authorized_shop() {
     let summary = util::summary(&out);
     assert_eq!(summary["shops"], serde_json::json!(sandbox.sandbox.config().shops));
 }
+
+/// `tiktok-etl check` lists the shops and their ciphers and checks the
+/// database; a wrong secret fails it with exit 2 and no secret in the output.
+#[test]
+fn check_reports_shops_and_database() {
+    let sandbox = util::TestSandbox::frozen();
+    let dir = tempfile::tempdir().unwrap();
+    let target = format!("sqlite://{}", dir.path().join("staging.db").display());
+    let mut cmd = util::command("tiktok-etl");
+    sandbox.env(&mut cmd).args(["check", "--target", &target]);
+    let out = util::run(&mut cmd);
+    assert!(out.status.success());
+    let text = util::stdout(&out);
+    assert!(text.contains("api:      ok, 2 authorized shop(s)"), "{text}");
+    assert!(text.contains("TIKTOK_SHOP_CIPHER=GCP_SANDBOX_SHOP_0001,ROW_SANDBOX_SHOP_0002"), "{text}");
+    assert!(text.contains("database: ok"), "{text}");
+
+    let mut cmd = util::command("tiktok-etl");
+    sandbox.env(&mut cmd).env("TIKTOK_APP_SECRET", "wrong-secret-value").args(["check", "--skip-database"]);
+    let out = util::run(&mut cmd);
+    assert_eq!(out.status.code(), Some(2));
+    let all = util::stdout(&out) + &util::stderr(&out);
+    assert!(all.contains("api:      FAILED") && all.contains("106001"), "{all}");
+    assert!(!all.contains("wrong-secret-value"), "{all}");
+}

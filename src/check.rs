@@ -1,0 +1,92 @@
+//! `tiktok-etl check`: can the ETL reach the API and the database? (The old
+//! `run_etl.py test`.)
+//!
+//! Each check prints one line and changes nothing. The API check lists the
+//! shops the access token may read, with the ciphers to put in
+//! TIKTOK_SHOP_CIPHER; the database check connects and compares the table
+//! with the staged schema.
+
+use clap::Args;
+
+use crate::api::{ApiClient, ApiConfig, Credentials};
+use crate::error::Error;
+use crate::load::{self, LoadConfig, LoadMode};
+use crate::telemetry::LogFormat;
+
+#[derive(Debug, Clone, Args)]
+pub struct CheckArgs {
+    /// The app key of your TikTok Shop Partner Center app.
+    #[arg(long, env = "TIKTOK_APP_KEY", hide_env_values = true)]
+    pub app_key: Option<String>,
+
+    /// Base URL of the shop API.
+    #[arg(long, env = "TIKTOK_API_BASE_URL", default_value = crate::api::DEFAULT_BASE_URL)]
+    pub api_base_url: String,
+
+    /// Base URL of the token API.
+    #[arg(long, env = "TIKTOK_AUTH_BASE_URL", default_value = crate::api::DEFAULT_AUTH_BASE_URL)]
+    pub auth_base_url: String,
+
+    /// The load target to check (see `load --help`).
+    #[arg(long, env = "ETL_TARGET", default_value = "sqlite://./data/staging.db", hide_env_values = true)]
+    pub target: String,
+
+    /// The staging table to check.
+    #[arg(long, env = "ETL_TABLE", default_value = "tiktok_shop_orders")]
+    pub table: String,
+
+    /// Check only the database.
+    #[arg(long, conflicts_with = "skip_database")]
+    pub skip_api: bool,
+
+    /// Check only the API.
+    #[arg(long)]
+    pub skip_database: bool,
+
+    /// Log format on stderr.
+    #[arg(long, env = "ETL_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+/// Runs the checks, printing a line for each; fails with the first failure
+/// after every check has run.
+pub async fn run(args: &CheckArgs) -> Result<(), Error> {
+    let mut first_failure = None;
+    if !args.skip_api {
+        match api(args).await {
+            Ok(text) => println!("api:      ok, {text}"),
+            Err(e) => {
+                println!("api:      FAILED: {}", crate::secret::redact(&crate::cli::error_chain(&e)));
+                first_failure.get_or_insert(e);
+            }
+        }
+    }
+    if !args.skip_database {
+        let config =
+            LoadConfig { target: args.target.clone(), mode: LoadMode::Merge, table: args.table.clone(), create_table: false };
+        match load::check(&config).await {
+            Ok(text) => println!("database: ok, {text}"),
+            Err(e) => {
+                println!("database: FAILED: {}", crate::secret::redact(&crate::cli::error_chain(&e)));
+                first_failure.get_or_insert(e);
+            }
+        }
+    }
+    first_failure.map_or(Ok(()), Err)
+}
+
+async fn api(args: &CheckArgs) -> Result<String, Error> {
+    let config = ApiConfig {
+        base_url: args.api_base_url.clone(),
+        auth_base_url: args.auth_base_url.clone(),
+        credentials: Credentials::from_env(args.app_key.clone())?,
+    };
+    let shops = ApiClient::new(config)?.authorized_shops().await?;
+    let mut text = format!("{} authorized shop(s) at {}", shops.len(), args.api_base_url);
+    for shop in &shops {
+        text.push_str(&format!("\n          {} {} ({}, {})", shop.cipher, shop.name, shop.region, shop.seller_type));
+    }
+    let ciphers: Vec<&str> = shops.iter().map(|s| s.cipher.as_str()).collect();
+    text.push_str(&format!("\n          TIKTOK_SHOP_CIPHER={}", ciphers.join(",")));
+    Ok(text)
+}
