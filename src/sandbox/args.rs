@@ -23,15 +23,30 @@ pub struct SandboxArgs {
     pub app_key: String,
 
     /// The app secret requests must be signed with.
-    #[arg(long, env = "ETL_SANDBOX_APP_SECRET", default_value = "sandbox-app-secret", hide_env_values = true)]
+    #[arg(
+        long,
+        env = "ETL_SANDBOX_APP_SECRET",
+        default_value = "sandbox-app-secret",
+        hide_env_values = true
+    )]
     pub app_secret: String,
 
     /// The access token accepted at start (`x-tts-access-token`).
-    #[arg(long, env = "ETL_SANDBOX_ACCESS_TOKEN", default_value = "sandbox-access-token", hide_env_values = true)]
+    #[arg(
+        long,
+        env = "ETL_SANDBOX_ACCESS_TOKEN",
+        default_value = "sandbox-access-token",
+        hide_env_values = true
+    )]
     pub access_token: String,
 
     /// The refresh token accepted by /api/v2/token/refresh.
-    #[arg(long, env = "ETL_SANDBOX_REFRESH_TOKEN", default_value = "sandbox-refresh-token", hide_env_values = true)]
+    #[arg(
+        long,
+        env = "ETL_SANDBOX_REFRESH_TOKEN",
+        default_value = "sandbox-refresh-token",
+        hide_env_values = true
+    )]
     pub refresh_token: String,
 
     /// Shop ciphers of the authorized shops, comma-separated (at most 64).
@@ -99,7 +114,12 @@ impl SandboxArgs {
             app_secret: self.app_secret.clone(),
             access_token: self.access_token.clone(),
             refresh_token: self.refresh_token.clone(),
-            shops: self.shops.iter().map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect(),
+            shops: self
+                .shops
+                .iter()
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty())
+                .collect(),
             seed: self.seed,
             orders_per_day: self.orders_per_day,
             history_days: self.history_days,
@@ -118,7 +138,10 @@ impl SandboxArgs {
 /// `sandbox listening on <base url>`; the next ones say what to export.
 pub async fn serve_cli(args: SandboxArgs) -> Result<(), Error> {
     let addr: SocketAddr = args.listen.parse().map_err(|e| {
-        Error::config(format!("--listen {:?} is not an address like 127.0.0.1:8900: {e}", args.listen))
+        Error::config(format!(
+            "--listen {:?} is not an address like 127.0.0.1:8900: {e}",
+            args.listen
+        ))
     })?;
     let sandbox = Sandbox::start(args.config(), addr)
         .await
@@ -139,15 +162,28 @@ fn print_banner(sandbox: &Sandbox) -> std::io::Result<()> {
     };
     let mut out = std::io::stdout().lock();
     writeln!(out, "sandbox listening on {url}")?;
-    writeln!(out, "shops: {} ({} orders per shop per day, {clock})", config.shops.join(", "), config.orders_per_day)?;
+    writeln!(
+        out,
+        "shops: {} ({} orders per shop per day, {clock})",
+        config.shops.join(", "),
+        config.orders_per_day
+    )?;
     writeln!(out, "to point the ETL at it:")?;
     writeln!(out, "  export TIKTOK_API_BASE_URL={url}")?;
     writeln!(out, "  export TIKTOK_AUTH_BASE_URL={url}")?;
     writeln!(out, "  export TIKTOK_APP_KEY={}", config.app_key)?;
     writeln!(out, "  export TIKTOK_APP_SECRET={}", config.app_secret)?;
     writeln!(out, "  export TIKTOK_ACCESS_TOKEN={}", config.access_token)?;
-    writeln!(out, "  export TIKTOK_REFRESH_TOKEN={}", config.refresh_token)?;
-    writeln!(out, "  export TIKTOK_SHOP_CIPHER={}", config.shops.join(","))?;
+    writeln!(
+        out,
+        "  export TIKTOK_REFRESH_TOKEN={}",
+        config.refresh_token
+    )?;
+    writeln!(
+        out,
+        "  export TIKTOK_SHOP_CIPHER={}",
+        config.shops.join(",")
+    )?;
     writeln!(out, "press Ctrl-C to stop")?;
     out.flush()
 }
@@ -191,8 +227,19 @@ mod tests {
         let probe = Probe::try_parse_from(["probe"]).unwrap();
         let config = probe.sandbox.config();
         let default = SandboxConfig::default();
-        assert_eq!((config.app_key, config.shops, config.clock), (default.app_key, default.shops, Clock::Wall));
-        let args = ["probe", "--shops", "ROW_A, ROW_B", "--frozen-now", "2026-11-25T06:00:00Z", "--fail-every", "3"];
+        assert_eq!(
+            (config.app_key, config.shops, config.clock),
+            (default.app_key, default.shops, Clock::Wall)
+        );
+        let args = [
+            "probe",
+            "--shops",
+            "ROW_A, ROW_B",
+            "--frozen-now",
+            "2026-11-25T06:00:00Z",
+            "--fail-every",
+            "3",
+        ];
         let config = Probe::try_parse_from(args).unwrap().sandbox.config();
         assert_eq!(config.shops, ["ROW_A", "ROW_B"]);
         assert_eq!(config.fail_every_n, Some(3));
@@ -202,7 +249,10 @@ mod tests {
 
     #[tokio::test]
     async fn a_bad_listen_address_is_a_config_error() {
-        let args = SandboxArgs { listen: "localhost".into(), ..Probe::try_parse_from(["probe"]).unwrap().sandbox };
+        let args = SandboxArgs {
+            listen: "localhost".into(),
+            ..Probe::try_parse_from(["probe"]).unwrap().sandbox
+        };
         let error = serve_cli(args).await.unwrap_err();
         assert_eq!(error.exit_code(), 2);
         assert!(error.to_string().contains("--listen"), "{error}");

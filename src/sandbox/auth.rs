@@ -40,23 +40,46 @@ pub(crate) enum Scope {
 }
 
 impl ApiRequest {
-    pub(crate) fn new(method: Method, path: &'static str, raw_query: Option<&str>, headers: HeaderMap, body: Bytes) -> Self {
+    pub(crate) fn new(
+        method: Method,
+        path: &'static str,
+        raw_query: Option<&str>,
+        headers: HeaderMap,
+        body: Bytes,
+    ) -> Self {
         let mut params: Vec<(String, String)> = Vec::new();
         for (key, value) in url::form_urlencoded::parse(raw_query.unwrap_or("").as_bytes()) {
             if !params.iter().any(|(k, _)| *k == key) {
                 params.push((key.into_owned(), value.into_owned()));
             }
         }
-        ApiRequest { method, path, params, headers, body }
+        ApiRequest {
+            method,
+            path,
+            params,
+            headers,
+            body,
+        }
     }
 
     pub(crate) fn param(&self, key: &str) -> Option<&str> {
-        self.params.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+        self.params
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
     }
 
     fn signature(&self, secret: &str) -> String {
-        let query: Vec<(&str, &str)> = self.params.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        let content_type = self.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+        let query: Vec<(&str, &str)> = self
+            .params
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let content_type = self
+            .headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
         let body = (!self.body.is_empty() && !is_multipart(content_type)).then_some(&self.body[..]);
         sign(secret, self.path, &query, body)
     }
@@ -64,11 +87,19 @@ impl ApiRequest {
 
 /// Checks everything but the endpoint's own parameters; returns the shop
 /// for shop-scoped endpoints.
-pub(crate) fn verify<'a>(shared: &'a Shared, request: &ApiRequest, scope: Scope) -> Result<Option<&'a Shop>, Reply> {
+pub(crate) fn verify<'a>(
+    shared: &'a Shared,
+    request: &ApiRequest,
+    scope: Scope,
+) -> Result<Option<&'a Shop>, Reply> {
     let config = &shared.config;
-    let app_key = request.param("app_key").ok_or_else(|| Reply::invalid("Invalid app_key: app_key is a required field."))?;
+    let app_key = request
+        .param("app_key")
+        .ok_or_else(|| Reply::invalid("Invalid app_key: app_key is a required field."))?;
     if app_key != config.app_key {
-        return Err(Reply::invalid("Invalid app_key. The app_key does not exist or is not online."));
+        return Err(Reply::invalid(
+            "Invalid app_key. The app_key does not exist or is not online.",
+        ));
     }
     let Some(given_sign) = request.param("sign") else {
         return Err(Reply::invalid("Invalid sign: sign is a required field."));
@@ -76,9 +107,17 @@ pub(crate) fn verify<'a>(shared: &'a Shared, request: &ApiRequest, scope: Scope)
     check_timestamp(request.param("timestamp"), chrono::Utc::now().timestamp())?;
     if given_sign != request.signature(&config.app_secret) {
         bump(&shared.stats.signature_failures);
-        return Err(Reply::error(StatusCode::UNAUTHORIZED, 106_001, "Invalid sign. Please check the signature algorithm."));
+        return Err(Reply::error(
+            StatusCode::UNAUTHORIZED,
+            106_001,
+            "Invalid sign. Please check the signature algorithm.",
+        ));
     }
-    let token = request.headers.get("x-tts-access-token").and_then(|v| v.to_str().ok()).unwrap_or("");
+    let token = request
+        .headers
+        .get("x-tts-access-token")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
     match shared.tokens.check(token, chrono::Utc::now().timestamp()) {
         TokenCheck::Valid => {}
         TokenCheck::Expired => {
@@ -95,8 +134,14 @@ pub(crate) fn verify<'a>(shared: &'a Shared, request: &ApiRequest, scope: Scope)
     let cipher = request.param("shop_cipher");
     match (scope, cipher) {
         (Scope::NoShop, None) => Ok(None),
-        (Scope::NoShop, Some(_)) => Err(Reply::invalid("Invalid shop_cipher: this API does not accept a shop_cipher.")),
-        (Scope::Shop, None | Some("")) => Err(Reply::error(StatusCode::BAD_REQUEST, 106_013, "shop_cipher required")),
+        (Scope::NoShop, Some(_)) => Err(Reply::invalid(
+            "Invalid shop_cipher: this API does not accept a shop_cipher.",
+        )),
+        (Scope::Shop, None | Some("")) => Err(Reply::error(
+            StatusCode::BAD_REQUEST,
+            106_013,
+            "shop_cipher required",
+        )),
         (Scope::Shop, Some(cipher)) => match shared.shop(cipher) {
             Some(shop) => Ok(Some(shop)),
             None if cipher.starts_with("GCP_") || cipher.starts_with("ROW_") => Err(Reply::error(
@@ -104,7 +149,9 @@ pub(crate) fn verify<'a>(shared: &'a Shared, request: &ApiRequest, scope: Scope)
                 101_000,
                 "The shop_cipher does not match the access token: the shop has not authorized this app.",
             )),
-            None => Err(Reply::invalid("Invalid shop_cipher. The shop_cipher is not valid.")),
+            None => Err(Reply::invalid(
+                "Invalid shop_cipher. The shop_cipher is not valid.",
+            )),
         },
     }
 }
@@ -136,7 +183,12 @@ mod tests {
         assert!(check_timestamp(Some("1031"), 1000).is_err());
         assert!(check_timestamp(Some("1000000"), 1000).is_err());
         assert!(check_timestamp(Some("soon"), 1000).is_err());
-        assert!(check_timestamp(None, 1000).unwrap_err().message.contains("timestamp"));
+        assert!(
+            check_timestamp(None, 1000)
+                .unwrap_err()
+                .message
+                .contains("timestamp")
+        );
     }
 
     #[test]

@@ -6,6 +6,7 @@ use serde_json::{Value, json};
 
 use super::auth::ApiRequest;
 use super::generator::Shop;
+use super::json::{Obj, array};
 use super::markets::home_region;
 use super::paging::Cursor;
 use super::render::{named_id, render};
@@ -22,12 +23,18 @@ pub(crate) fn search(shared: &Shared, request: &ApiRequest, shop: Option<&Shop>)
     };
     let page_size = match request.param("page_size").map(str::parse::<u32>) {
         Some(Ok(size @ 1..=100)) => size,
-        _ => return Reply::invalid("Invalid param: page_size is required and must be an integer from 1 to 100."),
+        _ => {
+            return Reply::invalid(
+                "Invalid param: page_size is required and must be an integer from 1 to 100.",
+            );
+        }
     };
     let by_update_time = match request.param("sort_field") {
         None | Some("create_time") => false,
         Some("update_time") => true,
-        Some(_) => return Reply::invalid("Invalid param: sort_field must be create_time or update_time."),
+        Some(_) => {
+            return Reply::invalid("Invalid param: sort_field must be create_time or update_time.");
+        }
     };
     let descending = match request.param("sort_order") {
         None | Some("DESC") => true,
@@ -38,34 +45,57 @@ pub(crate) fn search(shared: &Shared, request: &ApiRequest, shop: Option<&Shop>)
         Ok(filter) => filter,
         Err(message) => return Reply::invalid(message),
     };
-    let query = Query { shop: shop.index, filter, by_update_time, descending };
+    let query = Query {
+        shop: shop.index,
+        filter,
+        by_update_time,
+        descending,
+    };
     let fingerprint = query.fingerprint();
     let cursor = match request.param("page_token").filter(|t| !t.is_empty()) {
-        None => Cursor { now: shared.data_now(), offset: 0, fingerprint },
+        None => Cursor {
+            now: shared.data_now(),
+            offset: 0,
+            fingerprint,
+        },
         Some(token) => match shared.page_tokens.decode(token) {
             Some(cursor) if cursor.fingerprint == fingerprint => cursor,
-            _ => return Reply::invalid("Invalid param: page_token is invalid or belongs to another query."),
+            _ => {
+                return Reply::invalid(
+                    "Invalid param: page_token is invalid or belongs to another query.",
+                );
+            }
         },
     };
-    let window =
-        shared.windows.get_or_compute(&query, cursor.now, || query.window(&shared.generator, shop, cursor.now));
+    let window = shared.windows.get_or_compute(&query, cursor.now, || {
+        query.window(&shared.generator, shop, cursor.now)
+    });
     let start = (cursor.offset as usize).min(window.len());
     let end = (start + page_size as usize).min(window.len());
     let mut orders = Vec::with_capacity(end - start);
     for entry in &window[start..end] {
         let plan = shared.generator.plan(shop, entry.seq);
         if let Some(order) = render(&plan, shop, cursor.now) {
-            shared.stats.served(plan.id, plan.lines.iter().map(|l| l.id));
+            shared
+                .stats
+                .served(plan.id, plan.lines.iter().map(|l| l.id));
             orders.push(order);
         }
     }
     let next_page_token = if end < window.len() {
-        shared.page_tokens.encode(Cursor { offset: end as u32, ..cursor })
+        shared.page_tokens.encode(Cursor {
+            offset: end as u32,
+            ..cursor
+        })
     } else {
         String::new()
     };
     bump(&shared.stats.pages_served);
-    Reply::ok(json!({"orders": orders, "next_page_token": next_page_token, "total_count": window.len()}))
+    let mut data = Obj::new();
+    data.raw("orders", &array(orders));
+    data.str("next_page_token", &next_page_token);
+    data.int("total_count", window.len() as i64);
+    Reply::ok_text(data.finish())
 }
 
 /// GET /authorization/202309/shops.
@@ -103,7 +133,10 @@ pub(crate) fn refresh(shared: &Shared, request: &ApiRequest) -> Reply {
         return Reply::invalid("Invalid grant_type. grant_type must be refresh_token.");
     }
     let now = chrono::Utc::now().timestamp();
-    let Some(issued) = shared.tokens.refresh(request.param("refresh_token").unwrap_or(""), now) else {
+    let Some(issued) = shared
+        .tokens
+        .refresh(request.param("refresh_token").unwrap_or(""), now)
+    else {
         let message = "Invalid refresh_token. It is unknown, expired or was replaced; authorize the shop again.";
         return Reply::error(StatusCode::BAD_REQUEST, 36_004_004, message);
     };

@@ -36,7 +36,11 @@ pub(crate) struct Faults {
 }
 
 impl Faults {
-    pub(crate) fn new(fail_first_n: u32, fail_every_n: Option<u32>, rate_per_second: Option<u32>) -> Self {
+    pub(crate) fn new(
+        fail_first_n: u32,
+        fail_every_n: Option<u32>,
+        rate_per_second: Option<u32>,
+    ) -> Self {
         Faults {
             fail_first_n: u64::from(fail_first_n),
             fail_every_n: fail_every_n.filter(|n| *n > 0).map(u64::from),
@@ -57,8 +61,12 @@ impl Faults {
         let now = Instant::now();
         let bucket = buckets
             .entry((app_key.to_owned(), shop_cipher.to_owned(), path.to_owned()))
-            .or_insert(Bucket { tokens: rate, refilled: now });
-        bucket.tokens = (bucket.tokens + now.duration_since(bucket.refilled).as_secs_f64() * rate).min(rate);
+            .or_insert(Bucket {
+                tokens: rate,
+                refilled: now,
+            });
+        bucket.tokens =
+            (bucket.tokens + now.duration_since(bucket.refilled).as_secs_f64() * rate).min(rate);
         bucket.refilled = now;
         if bucket.tokens >= 1.0 {
             bucket.tokens -= 1.0;
@@ -76,8 +84,15 @@ mod tests {
     #[test]
     fn first_n_and_every_nth_fail() {
         let faults = Faults::new(2, Some(5), None);
-        let outcomes: Vec<bool> = (0..10).map(|_| faults.check("k", "s", "/p").is_some()).collect();
-        assert_eq!(outcomes, [true, true, false, false, true, false, false, false, false, true]);
+        let outcomes: Vec<bool> = (0..10)
+            .map(|_| faults.check("k", "s", "/p").is_some())
+            .collect();
+        assert_eq!(
+            outcomes,
+            [
+                true, true, false, false, true, false, false, false, false, true
+            ]
+        );
     }
 
     #[test]

@@ -10,17 +10,17 @@
 
 use std::ops::Range;
 
-use super::catalog::{self, Sku};
+use super::basket::{self, LinePlan};
+use super::buyer::Buyer;
 use super::lifecycle::{Shape, Timeline};
-use super::markets::{Carrier, Market, Person, Place, markets_of_shop};
-use super::money::{Payment, apply_rate, percent_of};
+use super::markets::{Carrier, Market, markets_of_shop};
+use super::money::Payment;
 use super::rng::{Rng, combine, permute};
 
 /// Slot 0 starts here (2016-01-01T00:00:00Z); no order is older.
 pub(crate) const EPOCH: i64 = 1_451_606_400;
 /// Shops are numbered into ids, so their count is bounded.
 pub(crate) const MAX_SHOPS: usize = 64;
-const MAX_LINES: usize = 16;
 
 /// A configured shop.
 #[derive(Debug, Clone)]
@@ -39,35 +39,6 @@ pub(crate) struct Generator {
     pub corrupt_every: Option<u32>,
     /// Shops opened here: no order was created before.
     pub opened: i64,
-}
-
-/// One unit of a SKU in an order (a line item).
-#[derive(Debug, Clone)]
-pub(crate) struct LinePlan {
-    pub id: u64,
-    pub sku: Sku,
-    pub original: i64,
-    pub seller_discount: i64,
-    pub platform_discount: i64,
-    pub tax: i64,
-    pub package: usize,
-}
-
-impl LinePlan {
-    pub(crate) fn sale(&self) -> i64 {
-        self.original - self.seller_discount - self.platform_discount
-    }
-}
-
-/// Who bought: the same buyer index always has the same name and address.
-#[derive(Debug, Clone)]
-pub(crate) struct Buyer {
-    pub user_id: u64,
-    pub person: &'static Person,
-    pub place: &'static Place,
-    pub street: &'static str,
-    /// Seeds the buyer's digits (postal code, phone, e-mail).
-    pub seed: u64,
 }
 
 /// Everything about one order except how it looks at a given time.
@@ -117,7 +88,8 @@ impl Generator {
             return 0..0;
         }
         let per_day = i128::from(self.orders_per_day);
-        let lo = (i128::from(from.max(self.opened) - EPOCH - self.slot_len()).max(0) * per_day / 86_400) as u64;
+        let lo = (i128::from(from.max(self.opened) - EPOCH - self.slot_len()).max(0) * per_day
+            / 86_400) as u64;
         let hi = (i128::from(to - EPOCH).max(0) * per_day / 86_400) as u64 + 2;
         lo..hi.max(lo)
     }
@@ -133,9 +105,19 @@ impl Generator {
         let order_number = seq * MAX_SHOPS as u64 + shop.index as u64;
         let id = 576_000_000_000_000_000 + permute(order_number, combine(self.seed, 1), 52);
         let pool = u64::from(self.orders_per_day).max(40) * 5;
-        let buyer = self.buyer(shop, market, market_slot, rng.below(pool));
-        let mut lines = basket(&mut rng, market, order_number, self.seed, buyer.place.tax_e5);
-        let packages = if lines.len() >= 2 && rng.chance(150) { 2 } else { 1 };
+        let buyer = Buyer::choose(self.seed, shop, market, market_slot, rng.below(pool));
+        let mut lines = basket::basket(
+            &mut rng,
+            market,
+            order_number,
+            self.seed,
+            buyer.place.tax_e5,
+        );
+        let packages = if lines.len() >= 2 && rng.chance(150) {
+            2
+        } else {
+            1
+        };
         let split = lines.len().div_ceil(2);
         for (i, line) in lines.iter_mut().enumerate() {
             line.package = usize::from(packages == 2 && i >= split);
@@ -144,7 +126,11 @@ impl Generator {
         let pre_order = rng.chance(20);
         let is_cod = rng.chance(market.cod_per_mille);
         let fulfilled_by_tiktok = rng.chance(100);
-        let shape = Shape { on_hold_per_mille: market.on_hold_per_mille, pre_order, packages };
+        let shape = Shape {
+            on_hold_per_mille: market.on_hold_per_mille,
+            pre_order,
+            packages,
+        };
         OrderPlan {
             id,
             order_number,
@@ -154,97 +140,87 @@ impl Generator {
             payment,
             timeline: Timeline::plan(&mut rng, created, shape),
             carrier: rng.pick(market.carriers),
-            shipping_type: if fulfilled_by_tiktok || rng.chance(800) { "TIKTOK" } else { "SELLER" },
-            fulfillment_type: if fulfilled_by_tiktok { "FULFILLMENT_BY_TIKTOK" } else { "FULFILLMENT_BY_SELLER" },
-            payment_method: if is_cod { "Cash on delivery" } else { *rng.pick(market.payment_methods) },
+            shipping_type: if fulfilled_by_tiktok || rng.chance(800) {
+                "TIKTOK"
+            } else {
+                "SELLER"
+            },
+            fulfillment_type: if fulfilled_by_tiktok {
+                "FULFILLMENT_BY_TIKTOK"
+            } else {
+                "FULFILLMENT_BY_SELLER"
+            },
+            payment_method: if is_cod {
+                "Cash on delivery"
+            } else {
+                rng.pick::<&str>(market.payment_methods)
+            },
             is_cod,
             pre_order,
-            corrupt: self.corrupt_every.is_some_and(|n| n > 0 && seq % u64::from(n) == 0),
+            corrupt: self
+                .corrupt_every
+                .is_some_and(|n| n > 0 && seq % u64::from(n) == 0),
             details_seed: rng.next_u64(),
         }
     }
-
-    fn buyer(&self, shop: &Shop, market: &'static Market, market_slot: usize, index: u64) -> Buyer {
-        let seed = combine(shop.key ^ (market_slot as u64 + 1).rotate_left(40), index);
-        let mut rng = Rng::new(seed);
-        let number = ((shop.index * 8 + market_slot) as u64) << 32 | (index & 0xFFFF_FFFF);
-        Buyer {
-            user_id: 7_000_000_000_000_000_000 + permute(number, combine(self.seed, 2), 60),
-            person: rng.pick(market.people),
-            place: rng.pick(market.places),
-            street: *rng.pick(market.streets),
-            seed: rng.next_u64(),
-        }
-    }
-}
-
-/// The line items: one per unit, units of a SKU sharing its prices.
-fn basket(rng: &mut Rng, market: &Market, order_number: u64, seed: u64, tax_e5: u32) -> Vec<LinePlan> {
-    let skus: Vec<Sku> = catalog::all_skus().collect();
-    let distinct = 1 + rng.weighted(&[60, 28, 12]);
-    let mut lines = Vec::new();
-    let mut chosen: Vec<Sku> = Vec::new();
-    for _ in 0..distinct {
-        let sku = *rng.pick(&skus);
-        if chosen.contains(&sku) {
-            continue;
-        }
-        chosen.push(sku);
-        let quantity = [1, 2, 3, 5][rng.weighted(&[75, 17, 6, 2])];
-        let original = sku.list_price(market);
-        let step = market.price_step;
-        let seller_discount = if rng.chance(300) { percent_of(original, rng.range(5, 30), step) } else { 0 };
-        let platform_discount = if rng.chance(200) { percent_of(original, rng.range(5, 15), step) } else { 0 };
-        let sale = original - seller_discount - platform_discount;
-        for _ in 0..quantity {
-            if lines.len() == MAX_LINES {
-                break;
-            }
-            let number = order_number * 32 + lines.len() as u64;
-            lines.push(LinePlan {
-                id: 581_000_000_000_000_000 + permute(number, combine(seed, 3), 57),
-                sku,
-                original,
-                seller_discount,
-                platform_discount,
-                tax: apply_rate(sale, tax_e5),
-                package: 0,
-            });
-        }
-    }
-    lines
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sandbox::catalog::Sku;
     use std::collections::{HashMap, HashSet};
 
     fn generator() -> Generator {
-        Generator { seed: 7, orders_per_day: 800, corrupt_every: Some(10), opened: EPOCH }
+        Generator {
+            seed: 7,
+            orders_per_day: 800,
+            corrupt_every: Some(10),
+            opened: EPOCH,
+        }
     }
 
     fn shops() -> [Shop; 2] {
-        [Shop { index: 0, cipher: "GCP_A".into(), key: 11 }, Shop { index: 1, cipher: "ROW_B".into(), key: 12 }]
+        [
+            Shop {
+                index: 0,
+                cipher: "GCP_A".into(),
+                key: 11,
+            },
+            Shop {
+                index: 1,
+                cipher: "ROW_B".into(),
+                key: 12,
+            },
+        ]
     }
 
     fn plans() -> impl Iterator<Item = OrderPlan> {
         let g = generator();
-        shops().into_iter().flat_map(move |shop| (300_000..302_000u64).map(move |seq| g.plan(&shop, seq)))
+        shops()
+            .into_iter()
+            .flat_map(move |shop| (300_000..302_000u64).map(move |seq| g.plan(&shop, seq)))
     }
 
     #[test]
     fn plans_are_deterministic_and_ids_unique() {
         let g = generator();
         let [a, _] = shops();
-        assert_eq!(format!("{:?}", g.plan(&a, 5)), format!("{:?}", g.plan(&a, 5)));
+        assert_eq!(
+            format!("{:?}", g.plan(&a, 5)),
+            format!("{:?}", g.plan(&a, 5))
+        );
         let mut orders = HashSet::new();
         let mut lines = HashSet::new();
         for plan in plans() {
             assert!(orders.insert(plan.id));
             assert_eq!(plan.id.to_string().len(), 18);
             assert_eq!(plan.buyer.user_id.to_string().len(), 19);
-            assert!(plan.lines.iter().all(|l| lines.insert(l.id) && l.id.to_string().len() == 18));
+            assert!(
+                plan.lines
+                    .iter()
+                    .all(|l| lines.insert(l.id) && l.id.to_string().len() == 18)
+            );
         }
     }
 
@@ -258,11 +234,17 @@ mod tests {
             }
             for units in per_sku.values() {
                 let first = units[0];
-                assert!(units.iter().all(|u| (u.original, u.sale(), u.tax) == (first.original, first.sale(), first.tax)));
+                assert!(
+                    units.iter().all(|u| (u.original, u.sale(), u.tax)
+                        == (first.original, first.sale(), first.tax))
+                );
                 *quantities.entry(units.len()).or_insert(0) += 1;
             }
         }
-        assert!(quantities.contains_key(&1) && quantities.contains_key(&3), "{quantities:?}");
+        assert!(
+            quantities.contains_key(&1) && quantities.contains_key(&3),
+            "{quantities:?}"
+        );
     }
 
     #[test]
@@ -272,13 +254,21 @@ mod tests {
             let sum = |f: fn(&LinePlan) -> i64| plan.lines.iter().map(f).sum::<i64>();
             assert_eq!(p.original_total_product_price, sum(|l| l.original));
             assert_eq!(p.sub_total, sum(|l| l.sale()));
-            assert_eq!(p.sub_total, p.original_total_product_price - p.seller_discount - p.platform_discount);
+            assert_eq!(
+                p.sub_total,
+                p.original_total_product_price - p.seller_discount - p.platform_discount
+            );
             assert_eq!(
                 p.shipping_fee,
-                p.original_shipping_fee - p.shipping_fee_seller_discount - p.shipping_fee_platform_discount
+                p.original_shipping_fee
+                    - p.shipping_fee_seller_discount
+                    - p.shipping_fee_platform_discount
             );
             assert_eq!(p.tax, sum(|l| l.tax) + p.shipping_fee_tax);
-            assert_eq!(p.total_amount, p.sub_total + p.shipping_fee + p.tax + p.retail_delivery_fee);
+            assert_eq!(
+                p.total_amount,
+                p.sub_total + p.shipping_fee + p.tax + p.retail_delivery_fee
+            );
             assert!(plan.lines.iter().all(|l| l.sale() > 0) && p.shipping_fee >= 0);
         }
     }
@@ -288,10 +278,14 @@ mod tests {
         let g = generator();
         let [a, _] = shops();
         let (from, to) = (EPOCH + 1000 * 86_400 + 77, EPOCH + 1001 * 86_400);
-        let seqs: Vec<u64> =
-            g.seqs_created_in(from, to).filter(|s| (from..to).contains(&g.create_time(&a, *s))).collect();
+        let seqs: Vec<u64> = g
+            .seqs_created_in(from, to)
+            .filter(|s| (from..to).contains(&g.create_time(&a, *s)))
+            .collect();
         let wider = g.seqs_created_in(from - 86_400, to + 86_400);
-        let all = wider.filter(|s| (from..to).contains(&g.create_time(&a, *s))).count();
+        let all = wider
+            .filter(|s| (from..to).contains(&g.create_time(&a, *s)))
+            .count();
         assert_eq!(seqs.len(), all);
         assert!((790..=800).contains(&all), "{all}");
         assert!(plans().filter(|p| p.corrupt).count() == 400);

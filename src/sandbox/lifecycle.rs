@@ -8,6 +8,7 @@
 //! is present exactly when its event has happened.
 
 use super::rng::Rng;
+use super::status::{Initiator, Status};
 
 const MINUTE: i64 = 60;
 const HOUR: i64 = 3600;
@@ -17,68 +18,14 @@ const DAY: i64 = 86_400;
 /// for orders updated in `[a, b)` only needs orders created in `[a − this, b)`.
 pub(crate) const MAX_LIFETIME: i64 = 40 * DAY;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub(crate) enum Status {
-    Unpaid,
-    OnHold,
-    AwaitingShipment,
-    PartiallyShipping,
-    AwaitingCollection,
-    InTransit,
-    Delivered,
-    Completed,
-    Cancelled,
-}
-
-impl Status {
-    pub(crate) const ALL: [Status; 9] = [
-        Status::Unpaid,
-        Status::OnHold,
-        Status::AwaitingShipment,
-        Status::PartiallyShipping,
-        Status::AwaitingCollection,
-        Status::InTransit,
-        Status::Delivered,
-        Status::Completed,
-        Status::Cancelled,
-    ];
-
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            Status::Unpaid => "UNPAID",
-            Status::OnHold => "ON_HOLD",
-            Status::AwaitingShipment => "AWAITING_SHIPMENT",
-            Status::PartiallyShipping => "PARTIALLY_SHIPPING",
-            Status::AwaitingCollection => "AWAITING_COLLECTION",
-            Status::InTransit => "IN_TRANSIT",
-            Status::Delivered => "DELIVERED",
-            Status::Completed => "COMPLETED",
-            Status::Cancelled => "CANCELLED",
-        }
-    }
-
-    pub(crate) fn parse(text: &str) -> Option<Status> {
-        Status::ALL.into_iter().find(|s| s.as_str() == text)
-    }
-}
-
-/// Who cancelled, as `cancellation_initiator` spells it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Initiator {
-    Buyer,
-    Seller,
-    System,
-}
-
-impl Initiator {
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            Initiator::Buyer => "BUYER",
-            Initiator::Seller => "SELLER",
-            Initiator::System => "SYSTEM",
-        }
-    }
-}
+/// `cancel_reason`s, as the API words them.
+const NOT_PAID: &str = "Buyer did not pay on time";
+const NOT_NEEDED: &str = "No longer needed";
+const NEW_ADDRESS: &str = "Need to change delivery address";
+const BETTER_PRICE: &str = "Better price available";
+const OUT_OF_STOCK: &str = "Out of stock";
+const NOT_SHIPPED: &str = "Package wasn't shipped on time";
+const NOT_DELIVERED: &str = "Package delivery failed";
 
 #[derive(Debug, Clone)]
 pub(crate) struct Cancellation {
@@ -116,7 +63,7 @@ pub(crate) struct Shape {
 }
 
 /// The planned life of one order.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub(crate) struct Timeline {
     pub created: i64,
     pub cancel_order_sla: i64,
@@ -136,7 +83,11 @@ impl Timeline {
     /// The status at `now` and when it began (`update_time`), or `None`
     /// when the order has not been created yet.
     pub(crate) fn state_at(&self, now: i64) -> Option<(Status, i64)> {
-        self.transitions.iter().rev().find(|(t, _)| *t <= now).map(|(t, s)| (*s, *t))
+        self.transitions
+            .iter()
+            .rev()
+            .find(|(t, _)| *t <= now)
+            .map(|(t, s)| (*s, *t))
     }
 
     /// Whether the order got past UNPAID/ON_HOLD by `now`: from then on the
@@ -152,26 +103,27 @@ impl Timeline {
         let mut timeline = Timeline {
             created,
             cancel_order_sla: created + DAY,
-            paid: None,
-            hold_until: None,
-            release_date: None,
-            deadlines: None,
             packages: vec![PackageTimes::default(); shape.packages.max(1)],
-            completed: None,
-            cancel: None,
             transitions: vec![(created, Status::Unpaid)],
+            ..Timeline::default()
         };
         let roll = rng.below(1000);
         if roll < 40 {
-            timeline.cancel_at(timeline.cancel_order_sla, Initiator::System, "Buyer did not pay on time", None);
+            let deadline = timeline.cancel_order_sla;
+            timeline.cancel_at(deadline, Initiator::System, NOT_PAID, None);
             return timeline;
         }
         if roll < 60 {
             let when = created + rng.range(2 * MINUTE, 2 * HOUR);
-            timeline.cancel_at(when, Initiator::Buyer, "No longer needed", None);
+            timeline.cancel_at(when, Initiator::Buyer, NOT_NEEDED, None);
             return timeline;
         }
-        let paid = created + if rng.chance(900) { rng.range(10, 30 * MINUTE) } else { rng.range(30 * MINUTE, 6 * HOUR) };
+        let paid = created
+            + if rng.chance(900) {
+                rng.range(10, 30 * MINUTE)
+            } else {
+                rng.range(30 * MINUTE, 6 * HOUR)
+            };
         timeline.paid = Some(paid);
         let mut ship_from = paid;
         if shape.pre_order {
@@ -186,11 +138,13 @@ impl Timeline {
             timeline.transitions.push((paid, Status::OnHold));
             if rng.chance(80) {
                 let when = paid + rng.range(MINUTE, ship_from - paid - 1);
-                timeline.cancel_at(when, Initiator::Buyer, "Need to change delivery address", None);
+                timeline.cancel_at(when, Initiator::Buyer, NEW_ADDRESS, None);
                 return timeline;
             }
         }
-        timeline.transitions.push((ship_from, Status::AwaitingShipment));
+        timeline
+            .transitions
+            .push((ship_from, Status::AwaitingShipment));
         timeline.ship(rng, ship_from);
         timeline
     }
@@ -199,24 +153,25 @@ impl Timeline {
     fn ship(&mut self, rng: &mut Rng, ship_from: i64) {
         let handling_days = rng.range(2, 3);
         let rts_sla = ship_from + handling_days * DAY;
-        let deadlines =
-            Deadlines { handling_days, rts_sla, collection_due: rts_sla + 3 * DAY, delivery_due: rts_sla + 13 * DAY };
+        let deadlines = Deadlines {
+            handling_days,
+            rts_sla,
+            collection_due: rts_sla + 3 * DAY,
+            delivery_due: rts_sla + 13 * DAY,
+        };
         self.deadlines = Some(deadlines);
         let roll = rng.below(1000);
         if roll < 25 {
             let requested = ship_from + rng.range(HOUR, 20 * HOUR);
             let when = requested + rng.range(10 * MINUTE, 6 * HOUR);
-            self.cancel_at(when, Initiator::Buyer, "Better price available", Some(requested));
-            return;
+            return self.cancel_at(when, Initiator::Buyer, BETTER_PRICE, Some(requested));
         }
         if roll < 35 {
             let when = ship_from + rng.range(HOUR, 30 * HOUR);
-            self.cancel_at(when, Initiator::Seller, "Out of stock", None);
-            return;
+            return self.cancel_at(when, Initiator::Seller, OUT_OF_STOCK, None);
         }
         if roll < 40 {
-            self.cancel_at(rts_sla, Initiator::System, "Package wasn't shipped on time", None);
-            return;
+            return self.cancel_at(rts_sla, Initiator::System, NOT_SHIPPED, None);
         }
         let lost = roll < 43;
         let mut rts = ship_from + rng.range(HOUR, 36 * HOUR);
@@ -233,20 +188,23 @@ impl Timeline {
         }
         self.transitions.push((rts, Status::AwaitingCollection));
         let pickup = rts + rng.range(2 * HOUR, 30 * HOUR);
-        let mut last_delivery = pickup;
+        let (mut in_transit, mut last_delivery) = (pickup, pickup);
         for (i, package) in self.packages.iter_mut().enumerate() {
-            package.collected = Some(pickup + i as i64 * rng.range(0, 2 * HOUR));
+            in_transit = pickup + i as i64 * rng.range(0, 2 * HOUR);
+            package.collected = Some(in_transit);
             if !lost {
-                let delivered = pickup + rng.range(DAY, 7 * DAY);
-                last_delivery = last_delivery.max(delivered);
-                package.delivered = Some(delivered);
+                last_delivery = last_delivery.max(pickup + rng.range(DAY, 7 * DAY));
+                package.delivered = Some(last_delivery);
             }
         }
-        let in_transit = self.packages.iter().filter_map(|p| p.collected).max().unwrap_or(pickup);
         self.transitions.push((in_transit, Status::InTransit));
         if lost {
-            self.cancel_at(deadlines.delivery_due, Initiator::System, "Package delivery failed", None);
-            return;
+            return self.cancel_at(
+                deadlines.delivery_due,
+                Initiator::System,
+                NOT_DELIVERED,
+                None,
+            );
         }
         self.transitions.push((last_delivery, Status::Delivered));
         let completed = last_delivery + rng.range(5 * DAY, 10 * DAY);
@@ -254,9 +212,20 @@ impl Timeline {
         self.transitions.push((completed, Status::Completed));
     }
 
-    fn cancel_at(&mut self, time: i64, by: Initiator, reason: &'static str, requested: Option<i64>) {
+    fn cancel_at(
+        &mut self,
+        time: i64,
+        by: Initiator,
+        reason: &'static str,
+        requested: Option<i64>,
+    ) {
         self.transitions.push((time, Status::Cancelled));
-        self.cancel = Some(Cancellation { time, by, reason, requested });
+        self.cancel = Some(Cancellation {
+            time,
+            by,
+            reason,
+            requested,
+        });
     }
 }
 
@@ -266,7 +235,11 @@ mod tests {
 
     fn plans() -> impl Iterator<Item = Timeline> {
         (0..20_000u64).map(|i| {
-            let shape = Shape { on_hold_per_mille: 300, pre_order: i % 50 == 0, packages: 1 + (i % 3 == 0) as usize };
+            let shape = Shape {
+                on_hold_per_mille: 300,
+                pre_order: i % 50 == 0,
+                packages: 1 + (i % 3 == 0) as usize,
+            };
             Timeline::plan(&mut Rng::new(i), 1_700_000_000, shape)
         })
     }
@@ -274,8 +247,16 @@ mod tests {
     #[test]
     fn transitions_move_forward_and_end_within_the_lifetime() {
         for t in plans() {
-            assert!(t.transitions.windows(2).all(|w| w[0].0 < w[1].0 && w[0].1 < w[1].1), "{t:?}");
-            assert!(t.transitions.last().map_or(0, |x| x.0) - t.created <= MAX_LIFETIME, "{t:?}");
+            assert!(
+                t.transitions
+                    .windows(2)
+                    .all(|w| w[0].0 < w[1].0 && w[0].1 < w[1].1),
+                "{t:?}"
+            );
+            assert!(
+                t.transitions.last().map_or(0, |x| x.0) - t.created <= MAX_LIFETIME,
+                "{t:?}"
+            );
             let last = t.transitions.last().map(|x| x.1);
             assert_eq!(t.cancel.is_some(), last == Some(Status::Cancelled));
             assert_eq!(t.completed.is_some(), last == Some(Status::Completed));
@@ -285,10 +266,16 @@ mod tests {
     #[test]
     fn times_follow_the_status() {
         for t in plans() {
-            let Some(deadlines) = t.deadlines else { continue };
+            let Some(deadlines) = t.deadlines else {
+                continue;
+            };
             for p in &t.packages {
                 if let (Some(rts), Some(collected)) = (p.rts, p.collected) {
-                    assert!(rts < collected && rts < deadlines.rts_sla && collected < deadlines.collection_due);
+                    assert!(
+                        rts < collected
+                            && rts < deadlines.rts_sla
+                            && collected < deadlines.collection_due
+                    );
                 }
                 if let (Some(collected), Some(delivered)) = (p.collected, p.delivered) {
                     assert!(collected < delivered && delivered < deadlines.delivery_due);
@@ -309,7 +296,5 @@ mod tests {
             seen.extend(t.transitions.iter().map(|x| x.1));
         }
         assert_eq!(seen.len(), Status::ALL.len(), "{seen:?}");
-        assert_eq!(Status::parse("ON_HOLD"), Some(Status::OnHold));
-        assert_eq!(Status::parse("on_hold"), None);
     }
 }

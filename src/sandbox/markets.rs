@@ -1,12 +1,14 @@
 //! Markets: what differs between the countries a shop sells into (currency
 //! and its decimals, address levels, names, carriers, phone masks, taxes).
 //!
-//! The tables themselves are in `market_data`; this module says what a
-//! market is and which markets each configured shop sells into. A real shop
+//! The tables are in `markets_west` (US, UK, Japan) and `markets_east`
+//! (Indonesia, Vietnam, Malaysia); this module says what a market is and
+//! which markets each configured shop sells into. A real shop
 //! has one region; the sandbox lets each shop sell into a few, so a single
 //! run meets USD and GBP next to IDR and VND without configuring many shops.
 
-use super::market_data::{GB, ID, JP, MY, US, VN};
+use super::markets_east::{ID, MY, VN};
+use super::markets_west::{GB, JP, US};
 use super::money::Currency;
 
 /// One country a shop sells into.
@@ -72,6 +74,67 @@ pub(crate) struct Carrier {
     pub digits: usize,
 }
 
+/// A place without sales tax.
+pub(crate) const fn place(
+    levels: &'static [&'static str],
+    iso: &'static str,
+    postal: &'static str,
+) -> Place {
+    taxed(levels, iso, postal, 0, 0)
+}
+
+/// A US place: sales tax rate (1e-5) and retail delivery fee (cents).
+pub(crate) const fn taxed(
+    levels: &'static [&'static str],
+    iso: &'static str,
+    postal: &'static str,
+    tax_e5: u32,
+    retail_delivery_fee: i64,
+) -> Place {
+    Place {
+        levels,
+        iso,
+        postal,
+        tax_e5,
+        retail_delivery_fee,
+    }
+}
+
+pub(crate) const fn person(name: &'static str, first: &'static str, last: &'static str) -> Person {
+    Person {
+        name,
+        first,
+        last,
+        local: None,
+    }
+}
+
+/// A person whose name also has a local-script (katakana) reading.
+pub(crate) const fn person_local(
+    name: &'static str,
+    (first, last): (&'static str, &'static str),
+    local: (&'static str, &'static str),
+) -> Person {
+    Person {
+        name,
+        first,
+        last,
+        local: Some(local),
+    }
+}
+
+pub(crate) const fn carrier(
+    name: &'static str,
+    tracking_prefix: &'static str,
+    digits: usize,
+) -> Carrier {
+    Carrier {
+        name,
+        tracking_prefix,
+        digits,
+    }
+}
+
 impl Market {
     /// A price given in US cents, in this currency, on the market's step.
     pub(crate) fn price(&self, usd_cents: i64) -> i64 {
@@ -98,24 +161,34 @@ pub(crate) fn home_region(shop_index: usize) -> &'static str {
 pub(crate) fn fill_digits(template: &str, rng: &mut super::rng::Rng) -> String {
     template
         .chars()
-        .map(|c| if c == '#' { char::from(b'0' + rng.below(10) as u8) } else { c })
+        .map(|c| {
+            if c == '#' {
+                char::from(b'0' + rng.below(10) as u8)
+            } else {
+                c
+            }
+        })
         .collect()
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::market_data::ALL;
     use super::*;
 
     #[test]
     fn every_market_table_is_usable() {
-        for market in ALL {
+        for market in [&US, &GB, &JP, &ID, &VN, &MY] {
             assert!(!market.places.is_empty(), "{}", market.region);
             assert!(!market.people.is_empty() && !market.streets.is_empty());
             assert!(!market.carriers.is_empty() && !market.payment_methods.is_empty());
             assert!(!market.delivery_options.is_empty());
             for place in market.places {
-                assert_eq!(place.levels.len() + 1, market.level_names.len(), "{}", market.region);
+                assert_eq!(
+                    place.levels.len() + 1,
+                    market.level_names.len(),
+                    "{}",
+                    market.region
+                );
             }
             assert!(market.price(1) >= market.price_step);
         }

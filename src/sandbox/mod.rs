@@ -15,17 +15,21 @@
 //! Request timestamps and token lifetimes always follow the real clock,
 //! because real clients stamp requests with it.
 
-mod address;
 pub mod args;
 mod auth;
+mod basket;
+mod buyer;
 mod catalog;
+mod config;
 mod endpoints;
 mod faults;
 mod generator;
+mod json;
 mod lifecycle;
 mod line_items;
-mod market_data;
 mod markets;
+mod markets_east;
+mod markets_west;
 mod money;
 mod paging;
 mod render;
@@ -34,6 +38,7 @@ mod rng;
 mod search;
 mod server;
 mod stats;
+mod status;
 mod tokens;
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
@@ -46,88 +51,11 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub use args::{SandboxArgs, serve_cli};
+pub use config::{Clock, SandboxConfig};
 pub use stats::SandboxStats;
 
-use generator::MAX_SHOPS;
 use search::{Filter, Query};
 use server::Shared;
-
-/// What "now" is for the data.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Clock {
-    /// The real time: orders keep arriving and moving on.
-    #[default]
-    Wall,
-    /// A fixed instant: every response is reproducible.
-    Frozen(DateTime<Utc>),
-}
-
-impl Clock {
-    pub fn now(&self) -> DateTime<Utc> {
-        match self {
-            Clock::Wall => Utc::now(),
-            Clock::Frozen(at) => *at,
-        }
-    }
-}
-
-/// How the sandbox behaves. Faults are all off by default.
-#[derive(Debug, Clone)]
-pub struct SandboxConfig {
-    pub app_key: String,
-    pub app_secret: String,
-    pub access_token: String,
-    pub refresh_token: String,
-    /// The shop ciphers the token may read (at most 64).
-    pub shops: Vec<String>,
-    /// Seeds every generated value.
-    pub seed: u64,
-    /// Orders created per shop per day.
-    pub orders_per_day: u32,
-    /// Days of order history before the clock's "now" at start.
-    pub history_days: u32,
-    pub clock: Clock,
-    /// Lifetime of an issued access token (the API's is 7 days).
-    pub access_token_lifetime: Duration,
-    /// A refresh makes the previous access token invalid at once.
-    pub revoke_old_token_on_refresh: bool,
-    /// A refresh also issues a new refresh token (the old one stops working).
-    pub rotate_refresh_token: bool,
-    /// Every Nth order gets a `total_amount` that is not a number ("12,50").
-    pub corrupt_every: Option<u32>,
-    /// Requests per second per (app_key, shop_cipher, path); over it: 429.
-    pub rate_limit_per_second: Option<u32>,
-    /// Every Nth API request fails with HTTP 503.
-    pub fail_every_n: Option<u32>,
-    /// The first N API requests fail with HTTP 503.
-    pub fail_first_n: u32,
-    /// An access token expires (105002) after this many requests.
-    pub expire_token_after_requests: Option<u32>,
-}
-
-impl Default for SandboxConfig {
-    fn default() -> Self {
-        SandboxConfig {
-            app_key: "sandbox-app-key".into(),
-            app_secret: "sandbox-app-secret".into(),
-            access_token: "sandbox-access-token".into(),
-            refresh_token: "sandbox-refresh-token".into(),
-            shops: vec!["GCP_SANDBOX_SHOP_0001".into(), "ROW_SANDBOX_SHOP_0002".into()],
-            seed: 20_230_901,
-            orders_per_day: 400,
-            history_days: 90,
-            clock: Clock::Wall,
-            access_token_lifetime: Duration::from_secs(7 * 86_400),
-            revoke_old_token_on_refresh: true,
-            rotate_refresh_token: false,
-            corrupt_every: None,
-            rate_limit_per_second: None,
-            fail_every_n: None,
-            fail_first_n: 0,
-            expire_token_after_requests: None,
-        }
-    }
-}
 
 /// What the generator holds for a shop and an `update_time` window.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -151,7 +79,7 @@ pub struct Sandbox {
 impl Sandbox {
     /// Binds `addr` (port 0 picks a free port) and serves in the background.
     pub async fn start(config: SandboxConfig, addr: SocketAddr) -> std::io::Result<Sandbox> {
-        validate(&config)?;
+        config.validate()?;
         let listener = tokio::net::TcpListener::bind(addr).await?;
         let local = listener.local_addr()?;
         // Without TCP_NODELAY every response waits ~40 ms on delayed ACKs.
@@ -172,12 +100,21 @@ impl Sandbox {
             let shutdown = async {
                 let _ = stopped.await;
             };
-            if let Err(error) = axum::serve(listener, app).with_graceful_shutdown(shutdown).await {
+            if let Err(error) = axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown)
+                .await
+            {
                 tracing::error!(%error, "the sandbox server failed");
             }
         });
         let base_url = format!("http://{}", SocketAddr::new(host, local.port()));
-        Ok(Sandbox { base_url, addr: local, shared, stop: Some(stop), task: Some(task) })
+        Ok(Sandbox {
+            base_url,
+            addr: local,
+            shared,
+            stop: Some(stop),
+            task: Some(task),
+        })
     }
 
     /// E.g. `http://127.0.0.1:41234` (no trailing slash): the base URL of
@@ -204,12 +141,20 @@ impl Sandbox {
 
     /// The sandbox clock's "now".
     pub fn now(&self) -> DateTime<Utc> {
-        self.shared.clock.lock().unwrap_or_else(PoisonError::into_inner).now()
+        self.shared
+            .clock
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .now()
     }
 
     /// Moves the data clock (e.g. a frozen clock forward, to let orders progress).
     pub fn set_clock(&self, clock: Clock) {
-        *self.shared.clock.lock().unwrap_or_else(PoisonError::into_inner) = clock;
+        *self
+            .shared
+            .clock
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = clock;
     }
 
     /// The access token that works now (changes when a client refreshes).
@@ -230,10 +175,20 @@ impl Sandbox {
     /// What a search of `shop` for `update_time` in `[since, until)` returns
     /// at the sandbox clock's "now" (zero for an unknown shop).
     pub fn expected(&self, shop: &str, since: DateTime<Utc>, until: DateTime<Utc>) -> Expected {
-        let Some(shop) = self.shared.shop(shop) else { return Expected::default() };
-        let filter =
-            Filter { update_ge: Some(since.timestamp()), update_lt: Some(until.timestamp()), ..Filter::default() };
-        let query = Query { shop: shop.index, filter, by_update_time: true, descending: false };
+        let Some(shop) = self.shared.shop(shop) else {
+            return Expected::default();
+        };
+        let filter = Filter {
+            update_ge: Some(since.timestamp()),
+            update_lt: Some(until.timestamp()),
+            ..Filter::default()
+        };
+        let query = Query {
+            shop: shop.index,
+            filter,
+            by_update_time: true,
+            descending: false,
+        };
         let entries = query.window(&self.shared.generator, shop, self.shared.data_now());
         Expected {
             orders: entries.len() as u64,
@@ -243,7 +198,12 @@ impl Sandbox {
     }
 
     /// Line items of the orders of `shop` updated in `[since, until)`.
-    pub fn expected_line_items(&self, shop: &str, since: DateTime<Utc>, until: DateTime<Utc>) -> u64 {
+    pub fn expected_line_items(
+        &self,
+        shop: &str,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> u64 {
         self.expected(shop, since, until).line_items
     }
 
@@ -253,7 +213,10 @@ impl Sandbox {
             let _ = stop.send(());
         }
         if let Some(mut task) = self.task.take() {
-            if tokio::time::timeout(Duration::from_secs(5), &mut task).await.is_err() {
+            if tokio::time::timeout(Duration::from_secs(5), &mut task)
+                .await
+                .is_err()
+            {
                 task.abort();
             }
         }
@@ -266,18 +229,4 @@ impl Drop for Sandbox {
             let _ = stop.send(());
         }
     }
-}
-
-fn validate(config: &SandboxConfig) -> std::io::Result<()> {
-    let invalid = |message: String| Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, message));
-    if config.shops.len() > MAX_SHOPS {
-        return invalid(format!("the sandbox serves at most {MAX_SHOPS} shops, not {}", config.shops.len()));
-    }
-    if let Some((i, _)) = config.shops.iter().enumerate().find(|(i, s)| config.shops[..*i].contains(s)) {
-        return invalid(format!("shop {:?} is listed twice", config.shops[i]));
-    }
-    if config.app_key.is_empty() || config.app_secret.is_empty() || config.access_token.is_empty() {
-        return invalid("app_key, app_secret and access_token must not be empty".into());
-    }
-    Ok(())
 }

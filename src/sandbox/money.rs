@@ -5,7 +5,9 @@
 //! up exactly, and only formatted as text at the end. Formatting varies by
 //! market the way live data does (`"12.5"` and `"12.50"` both occur).
 
-use super::generator::LinePlan;
+use super::basket::LinePlan;
+use super::generator::OrderPlan;
+use super::json::Obj;
 use super::markets::{Market, Place};
 use super::rng::Rng;
 
@@ -88,31 +90,82 @@ pub(crate) struct Payment {
 /// The order amounts from its lines, shipping and the buyer's taxes.
 impl Payment {
     pub(crate) fn of(rng: &mut Rng, market: &Market, place: &Place, lines: &[LinePlan]) -> Payment {
-    let mut p = Payment { tax_rate_e5: place.tax_e5, ..Payment::default() };
-    for line in lines {
-        p.original_total_product_price += line.original;
-        p.seller_discount += line.seller_discount;
-        p.platform_discount += line.platform_discount;
-        p.product_tax += line.tax;
-    }
-    p.sub_total = p.original_total_product_price - p.seller_discount - p.platform_discount;
-    p.original_shipping_fee = market.shipping_fee;
-    if p.sub_total >= market.free_shipping_over {
-        if rng.chance(500) {
-            p.shipping_fee_seller_discount = p.original_shipping_fee;
-        } else {
-            p.shipping_fee_platform_discount = p.original_shipping_fee;
+        let mut p = Payment {
+            tax_rate_e5: place.tax_e5,
+            ..Payment::default()
+        };
+        for line in lines {
+            p.original_total_product_price += line.original;
+            p.seller_discount += line.seller_discount;
+            p.platform_discount += line.platform_discount;
+            p.product_tax += line.tax;
         }
-    } else if rng.chance(150) {
-        p.shipping_fee_platform_discount = percent_of(p.original_shipping_fee, 50, market.price_step);
+        p.sub_total = p.original_total_product_price - p.seller_discount - p.platform_discount;
+        p.original_shipping_fee = market.shipping_fee;
+        if p.sub_total >= market.free_shipping_over {
+            if rng.chance(500) {
+                p.shipping_fee_seller_discount = p.original_shipping_fee;
+            } else {
+                p.shipping_fee_platform_discount = p.original_shipping_fee;
+            }
+        } else if rng.chance(150) {
+            p.shipping_fee_platform_discount =
+                percent_of(p.original_shipping_fee, 50, market.price_step);
+        }
+        p.shipping_fee = p.original_shipping_fee
+            - p.shipping_fee_seller_discount
+            - p.shipping_fee_platform_discount;
+        p.shipping_fee_tax = apply_rate(p.shipping_fee, p.tax_rate_e5);
+        p.tax = p.product_tax + p.shipping_fee_tax;
+        p.retail_delivery_fee = place.retail_delivery_fee;
+        p.total_amount = p.sub_total + p.shipping_fee + p.tax + p.retail_delivery_fee;
+        p
     }
-    p.shipping_fee = p.original_shipping_fee - p.shipping_fee_seller_discount - p.shipping_fee_platform_discount;
-    p.shipping_fee_tax = apply_rate(p.shipping_fee, p.tax_rate_e5);
-    p.tax = p.product_tax + p.shipping_fee_tax;
-    p.retail_delivery_fee = place.retail_delivery_fee;
-    p.total_amount = p.sub_total + p.shipping_fee + p.tax + p.retail_delivery_fee;
-    p
 }
+
+/// `payment` as the API writes it (`total_amount` broken on purpose for
+/// orders chosen by `corrupt_every`).
+pub(crate) fn payment_json(plan: &OrderPlan) -> String {
+    let p = &plan.payment;
+    let c: Currency = plan.market.currency;
+    let mut o = Obj::new();
+    o.str("currency", c.code);
+    for (key, amount) in [
+        (
+            "original_total_product_price",
+            p.original_total_product_price,
+        ),
+        ("seller_discount", p.seller_discount),
+        ("platform_discount", p.platform_discount),
+        ("sub_total", p.sub_total),
+        ("original_shipping_fee", p.original_shipping_fee),
+        (
+            "shipping_fee_seller_discount",
+            p.shipping_fee_seller_discount,
+        ),
+        (
+            "shipping_fee_platform_discount",
+            p.shipping_fee_platform_discount,
+        ),
+        ("shipping_fee", p.shipping_fee),
+        ("tax", p.tax),
+    ] {
+        o.str(key, &c.format(amount));
+    }
+    if p.tax_rate_e5 > 0 {
+        o.str("product_tax", &c.format(p.product_tax));
+        o.str("shipping_fee_tax", &c.format(p.shipping_fee_tax));
+    }
+    if p.retail_delivery_fee > 0 {
+        o.str("retail_delivery_fee", &c.format(p.retail_delivery_fee));
+    }
+    let total = if plan.corrupt {
+        c.format_corrupt(p.total_amount)
+    } else {
+        c.format(p.total_amount)
+    };
+    o.str("total_amount", &total);
+    o.finish()
 }
 
 /// `amount × rate_e5 / 100000`, rounded half up, in minor units.
@@ -130,9 +183,21 @@ pub(crate) fn percent_of(amount: i64, percent: i64, step: i64) -> i64 {
 mod tests {
     use super::*;
 
-    const USD: Currency = Currency { code: "USD", decimals: 2, trim_zeros: true };
-    const GBP: Currency = Currency { code: "GBP", decimals: 2, trim_zeros: false };
-    const IDR: Currency = Currency { code: "IDR", decimals: 0, trim_zeros: true };
+    const USD: Currency = Currency {
+        code: "USD",
+        decimals: 2,
+        trim_zeros: true,
+    };
+    const GBP: Currency = Currency {
+        code: "GBP",
+        decimals: 2,
+        trim_zeros: false,
+    };
+    const IDR: Currency = Currency {
+        code: "IDR",
+        decimals: 0,
+        trim_zeros: true,
+    };
 
     #[test]
     fn formats_like_the_api() {
@@ -150,7 +215,11 @@ mod tests {
     fn corrupt_amounts_are_not_numbers() {
         assert_eq!(GBP.format_corrupt(1250), "12,50");
         assert_eq!(IDR.format_corrupt(5000), "5000,00");
-        for text in [GBP.format_corrupt(1250), IDR.format_corrupt(5000), USD.format_corrupt(1200)] {
+        for text in [
+            GBP.format_corrupt(1250),
+            IDR.format_corrupt(5000),
+            USD.format_corrupt(1200),
+        ] {
             assert!(text.parse::<f64>().is_err(), "{text}");
         }
     }

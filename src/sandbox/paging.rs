@@ -51,9 +51,22 @@ impl PageTokens {
         }
         let nonce = bytes[0];
         self.xor(&mut bytes, nonce);
-        let field = |range: std::ops::Range<usize>| bytes.get(range).map(|b| b.iter().fold(0u64, |a, x| a << 8 | u64::from(*x)));
-        let (now, offset, fingerprint, check) = (field(2..10)?, field(10..14)?, field(14..22)?, field(22..26)?);
-        let cursor = Cursor { now: now as i64, offset: offset as u32, fingerprint };
+        let field = |range: std::ops::Range<usize>| {
+            bytes
+                .get(range)
+                .map(|b| b.iter().fold(0u64, |a, x| a << 8 | u64::from(*x)))
+        };
+        let (now, offset, fingerprint, check) = (
+            field(2..10)?,
+            field(10..14)?,
+            field(14..22)?,
+            field(22..26)?,
+        );
+        let cursor = Cursor {
+            now: now as i64,
+            offset: offset as u32,
+            fingerprint,
+        };
         (bytes[1] == VERSION && check == u64::from(self.check(cursor))).then_some(cursor)
     }
 
@@ -70,7 +83,10 @@ impl PageTokens {
     }
 
     fn check(&self, cursor: Cursor) -> u32 {
-        let h = combine(combine(self.key, cursor.now as u64), combine(u64::from(cursor.offset), cursor.fingerprint));
+        let h = combine(
+            combine(self.key, cursor.now as u64),
+            combine(u64::from(cursor.offset), cursor.fingerprint),
+        );
         h as u32
     }
 
@@ -86,7 +102,10 @@ impl PageTokens {
 fn base64(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
-        let n = chunk.iter().enumerate().fold(0u32, |a, (i, b)| a | u32::from(*b) << (16 - 8 * i));
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |a, (i, b)| a | u32::from(*b) << (16 - 8 * i));
         for i in 0..4 {
             if i <= chunk.len() {
                 out.push(char::from(ALPHABET[(n >> (18 - 6 * i) & 63) as usize]));
@@ -133,7 +152,11 @@ mod tests {
     fn tokens_round_trip_and_always_contain_plus_and_slash() {
         let tokens = PageTokens { key: 42 };
         for offset in (0..5000).step_by(100) {
-            let cursor = Cursor { now: 1_764_000_000, offset, fingerprint: 0xABCD };
+            let cursor = Cursor {
+                now: 1_764_000_000,
+                offset,
+                fingerprint: 0xABCD,
+            };
             let token = tokens.encode(cursor);
             assert!(token.contains('+') && token.contains('/'), "{token}");
             assert_eq!(tokens.decode(&token), Some(cursor));

@@ -6,7 +6,7 @@
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::rng::combine;
 
@@ -16,7 +16,8 @@ pub(crate) struct Reply {
     pub status: StatusCode,
     pub code: u32,
     pub message: String,
-    pub data: Value,
+    /// JSON text of `data` (`null` on errors).
+    pub data: String,
     pub retry_after: bool,
 }
 
@@ -25,13 +26,36 @@ impl Reply {
         Reply::success("Success", data)
     }
 
+    /// Success with `data` given as JSON text (orders pages).
+    pub(crate) fn ok_text(data: String) -> Reply {
+        Reply {
+            status: StatusCode::OK,
+            code: 0,
+            message: "Success".into(),
+            data,
+            retry_after: false,
+        }
+    }
+
     /// Success with the message the endpoint uses ("success" on the token host).
     pub(crate) fn success(message: &str, data: Value) -> Reply {
-        Reply { status: StatusCode::OK, code: 0, message: message.to_owned(), data, retry_after: false }
+        Reply {
+            status: StatusCode::OK,
+            code: 0,
+            message: message.to_owned(),
+            data: data.to_string(),
+            retry_after: false,
+        }
     }
 
     pub(crate) fn error(status: StatusCode, code: u32, message: impl Into<String>) -> Reply {
-        Reply { status, code, message: message.into(), data: Value::Null, retry_after: false }
+        Reply {
+            status,
+            code,
+            message: message.into(),
+            data: "null".into(),
+            retry_after: false,
+        }
     }
 
     /// 36009004 for a bad or missing parameter (HTTP 400).
@@ -40,28 +64,49 @@ impl Reply {
     }
 
     pub(crate) fn not_found() -> Reply {
-        Reply::error(StatusCode::NOT_FOUND, 36_009_009, "Invalid path. The API path does not exist.")
+        Reply::error(
+            StatusCode::NOT_FOUND,
+            36_009_009,
+            "Invalid path. The API path does not exist.",
+        )
     }
 
     pub(crate) fn wrong_method() -> Reply {
-        Reply::error(StatusCode::METHOD_NOT_ALLOWED, 36_009_010, "Invalid method. The API does not support this HTTP method.")
+        Reply::error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            36_009_010,
+            "Invalid method. The API does not support this HTTP method.",
+        )
     }
 
     pub(crate) fn rate_limited() -> Reply {
         let message = "Too many requests. You've made too many requests in a short period of time.";
-        Reply { retry_after: true, ..Reply::error(StatusCode::TOO_MANY_REQUESTS, 36_009_002, message) }
+        Reply {
+            retry_after: true,
+            ..Reply::error(StatusCode::TOO_MANY_REQUESTS, 36_009_002, message)
+        }
     }
 
     pub(crate) fn unavailable() -> Reply {
-        let message = "Internal error. The service is temporarily unavailable, please try again later.";
+        let message =
+            "Internal error. The service is temporarily unavailable, please try again later.";
         Reply::error(StatusCode::SERVICE_UNAVAILABLE, 36_009_003, message)
     }
 
     pub(crate) fn into_response(self, request_id: String) -> Response {
-        let body = json!({"code": self.code, "message": self.message, "request_id": request_id, "data": self.data});
-        let mut response = (self.status, body.to_string()).into_response();
+        let body = format!(
+            r#"{{"code":{},"data":{},"message":{},"request_id":{}}}"#,
+            self.code,
+            self.data,
+            Value::String(self.message),
+            Value::String(request_id)
+        );
+        let mut response = (self.status, body).into_response();
         let headers = response.headers_mut();
-        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
         if self.retry_after {
             headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
         }
@@ -86,7 +131,20 @@ mod tests {
         let id = request_id(now, 1, 2);
         assert_eq!(id.len(), 34);
         assert!(id.starts_with("20220307074900"));
-        assert!(id[14..].bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_lowercase()));
+        assert!(
+            id[14..]
+                .bytes()
+                .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_lowercase())
+        );
         assert_ne!(id, request_id(now, 1, 3));
+    }
+
+    #[test]
+    fn the_envelope_is_json_with_null_data_on_errors() {
+        let response = Reply::invalid("bad \"thing\"").into_response("X".into());
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+        let ok = Reply::ok(serde_json::json!({"a": 1}));
+        assert_eq!(ok.code, 0);
+        assert_eq!(ok.data, r#"{"a":1}"#);
     }
 }

@@ -29,7 +29,11 @@ pub(crate) fn hash_str(text: &str) -> u64 {
 /// A keyed bijection on `[0, 2^bits)`: distinct inputs give distinct
 /// outputs, so ids made from distinct indexes never collide yet look random.
 pub(crate) fn permute(x: u64, key: u64, bits: u32) -> u64 {
-    let mask = if bits >= 64 { u64::MAX } else { (1u64 << bits) - 1 };
+    let mask = if bits >= 64 {
+        u64::MAX
+    } else {
+        (1u64 << bits) - 1
+    };
     let half = bits / 2;
     let mut v = x & mask;
     for round in 0..3 {
@@ -96,7 +100,9 @@ impl Rng {
 
     /// `n` decimal digits, as text (leading zeros kept).
     pub(crate) fn digits(&mut self, n: usize) -> String {
-        (0..n).map(|_| char::from(b'0' + self.below(10) as u8)).collect()
+        (0..n)
+            .map(|_| char::from(b'0' + self.below(10) as u8))
+            .collect()
     }
 }
 

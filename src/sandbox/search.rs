@@ -11,8 +11,9 @@ use std::sync::{Arc, Mutex, PoisonError};
 use serde_json::Value;
 
 use super::generator::{Generator, Shop};
-use super::lifecycle::{MAX_LIFETIME, Status};
+use super::lifecycle::MAX_LIFETIME;
 use super::rng::{combine, hash_str};
+use super::status::Status;
 
 const CACHED_WINDOWS: usize = 32;
 
@@ -53,14 +54,17 @@ impl Filter {
         if body.iter().all(u8::is_ascii_whitespace) {
             return Ok(Filter::default());
         }
-        let value: Value =
-            serde_json::from_slice(body).map_err(|e| format!("Invalid request body: it is not valid JSON ({e})"))?;
+        let value: Value = serde_json::from_slice(body)
+            .map_err(|e| format!("Invalid request body: it is not valid JSON ({e})"))?;
         let Value::Object(map) = value else {
             return Err("Invalid request body: expected a JSON object".into());
         };
         let time = |key: &str| match map.get(key) {
             None | Some(Value::Null) => Ok(None),
-            Some(v) => v.as_i64().map(Some).ok_or_else(|| format!("Invalid param: {key} must be an integer (unix seconds)")),
+            Some(v) => v
+                .as_i64()
+                .map(Some)
+                .ok_or_else(|| format!("Invalid param: {key} must be an integer (unix seconds)")),
         };
         let text = |key: &str| match map.get(key) {
             None | Some(Value::Null) => Ok(None),
@@ -69,16 +73,24 @@ impl Filter {
         };
         let status = match text("order_status")? {
             None => None,
-            Some(s) => Some(Status::parse(&s).ok_or_else(|| format!("Invalid param: order_status {s:?} is not a status"))?),
+            Some(s) => Some(
+                Status::parse(&s)
+                    .ok_or_else(|| format!("Invalid param: order_status {s:?} is not a status"))?,
+            ),
         };
         let shipping_type = text("shipping_type")?;
-        if shipping_type.as_deref().is_some_and(|s| s != "TIKTOK" && s != "SELLER") {
+        if shipping_type
+            .as_deref()
+            .is_some_and(|s| s != "TIKTOK" && s != "SELLER")
+        {
             return Err("Invalid param: shipping_type must be TIKTOK or SELLER".into());
         }
         let is_buyer_request_cancel = match map.get("is_buyer_request_cancel") {
             None | Some(Value::Null) => None,
             Some(Value::Bool(b)) => Some(*b),
-            Some(_) => return Err("Invalid param: is_buyer_request_cancel must be a boolean".into()),
+            Some(_) => {
+                return Err("Invalid param: is_buyer_request_cancel must be a boolean".into());
+            }
         };
         Ok(Filter {
             create_ge: time("create_time_ge")?,
@@ -108,7 +120,10 @@ impl Query {
     pub(crate) fn fingerprint(&self) -> u64 {
         let f = &self.filter;
         let opt = |v: Option<i64>| v.map_or(u64::MAX, |x| x as u64);
-        let mut h = combine(self.shop as u64, u64::from(self.by_update_time) << 1 | u64::from(self.descending));
+        let mut h = combine(
+            self.shop as u64,
+            u64::from(self.by_update_time) << 1 | u64::from(self.descending),
+        );
         for v in [f.create_ge, f.create_lt, f.update_ge, f.update_lt] {
             h = combine(h, opt(v));
         }
@@ -123,7 +138,9 @@ impl Query {
         let f = &self.filter;
         let (update_ge, update_lt) = bounds(f.update_ge, f.update_lt, now);
         let (create_ge, create_lt) = bounds(f.create_ge, f.create_lt, now);
-        let from = create_ge.max(update_ge.saturating_sub(MAX_LIFETIME)).max(generator.opened);
+        let from = create_ge
+            .max(update_ge.saturating_sub(MAX_LIFETIME))
+            .max(generator.opened);
         let to = create_lt.min(update_lt).min(now.saturating_add(1));
         let mut found: Vec<(i64, Entry)> = Vec::new();
         if from >= to {
@@ -135,17 +152,37 @@ impl Query {
                 continue;
             }
             let plan = generator.plan(shop, seq);
-            let Some((status, updated)) = plan.timeline.state_at(now) else { continue };
-            let requested = plan.timeline.cancel.as_ref().and_then(|c| c.requested).is_some_and(|t| t <= now);
+            let Some((status, updated)) = plan.timeline.state_at(now) else {
+                continue;
+            };
+            let requested = plan
+                .timeline
+                .cancel
+                .as_ref()
+                .and_then(|c| c.requested)
+                .is_some_and(|t| t <= now);
             let keep = updated >= update_ge
                 && updated < update_lt
                 && f.status.is_none_or(|s| s == status)
-                && f.shipping_type.as_deref().is_none_or(|s| s == plan.shipping_type)
-                && f.buyer_user_id.as_deref().is_none_or(|u| u == plan.buyer.user_id.to_string())
+                && f.shipping_type
+                    .as_deref()
+                    .is_none_or(|s| s == plan.shipping_type)
+                && f.buyer_user_id
+                    .as_deref()
+                    .is_none_or(|u| u == plan.buyer.user_id.to_string())
                 && f.is_buyer_request_cancel.is_none_or(|b| b == requested);
             if keep {
-                let key = if self.by_update_time { updated } else { created };
-                let entry = Entry { seq, id: plan.id, lines: plan.lines.len() as u32, corrupt: plan.corrupt };
+                let key = if self.by_update_time {
+                    updated
+                } else {
+                    created
+                };
+                let entry = Entry {
+                    seq,
+                    id: plan.id,
+                    lines: plan.lines.len() as u32,
+                    corrupt: plan.corrupt,
+                };
                 found.push((key, entry));
             }
         }
@@ -157,14 +194,22 @@ impl Query {
     }
 }
 
-/// Recently computed windows, keyed by query and snapshot second.
+/// A computed window, keyed by its query and snapshot second.
+type Cached = ((Query, i64), Arc<Vec<Entry>>);
+
+/// Recently computed windows, oldest first.
 #[derive(Debug, Default)]
 pub(crate) struct WindowCache {
-    windows: Mutex<VecDeque<((Query, i64), Arc<Vec<Entry>>)>>,
+    windows: Mutex<VecDeque<Cached>>,
 }
 
 impl WindowCache {
-    pub(crate) fn get_or_compute(&self, query: &Query, now: i64, compute: impl FnOnce() -> Vec<Entry>) -> Arc<Vec<Entry>> {
+    pub(crate) fn get_or_compute(
+        &self,
+        query: &Query,
+        now: i64,
+        compute: impl FnOnce() -> Vec<Entry>,
+    ) -> Arc<Vec<Entry>> {
         let key = (query.clone(), now);
         if let Some((_, window)) = self.lock().iter().find(|(k, _)| *k == key) {
             return Arc::clone(window);
@@ -178,7 +223,7 @@ impl WindowCache {
         window
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, VecDeque<((Query, i64), Arc<Vec<Entry>>)>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, VecDeque<Cached>> {
         self.windows.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
@@ -189,10 +234,19 @@ mod tests {
 
     #[test]
     fn filters_parse_and_reject_bad_types() {
-        let f = Filter::parse(br#"{"update_time_ge":1,"update_time_lt":2,"order_status":"COMPLETED"}"#).unwrap();
-        assert_eq!((f.update_ge, f.update_lt, f.status), (Some(1), Some(2), Some(Status::Completed)));
+        let f =
+            Filter::parse(br#"{"update_time_ge":1,"update_time_lt":2,"order_status":"COMPLETED"}"#)
+                .unwrap();
+        assert_eq!(
+            (f.update_ge, f.update_lt, f.status),
+            (Some(1), Some(2), Some(Status::Completed))
+        );
         assert_eq!(Filter::parse(b"").unwrap(), Filter::default());
-        assert!(Filter::parse(br#"{"update_time_ge":"1"}"#).unwrap_err().contains("update_time_ge"));
+        assert!(
+            Filter::parse(br#"{"update_time_ge":"1"}"#)
+                .unwrap_err()
+                .contains("update_time_ge")
+        );
         assert!(Filter::parse(br#"{"order_status":"SHIPPED"}"#).is_err());
         assert!(Filter::parse(b"[1]").is_err());
         assert!(Filter::parse(b"{").is_err());
@@ -203,27 +257,5 @@ mod tests {
         assert_eq!(bounds(Some(5), None, 100), (5, 100));
         assert_eq!(bounds(None, Some(7), 100), (i64::MIN, 7));
         assert_eq!(bounds(None, None, 100), (i64::MIN, i64::MAX));
-    }
-}
-#[cfg(test)]
-mod perf_probe {
-    use super::*;
-    use crate::sandbox::generator::EPOCH;
-    #[test]
-    fn probe() {
-        let g = Generator { seed: 1, orders_per_day: 400, corrupt_every: None, opened: EPOCH };
-        let shop = Shop { index: 0, cipher: "GCP_X".into(), key: 5 };
-        let now = 1_795_586_400;
-        let q = Query { shop: 0, filter: Filter { update_ge: Some(now - 7 * 86400), update_lt: Some(now), ..Filter::default() }, by_update_time: true, descending: false };
-        let t = std::time::Instant::now();
-        let w = q.window(&g, &shop, now);
-        eprintln!("window {} in {:?}", w.len(), t.elapsed());
-        let t = std::time::Instant::now();
-        let mut n = 0;
-        for e in w.iter().take(1000) {
-            let plan = g.plan(&shop, e.seq);
-            n += crate::sandbox::render::render(&plan, &shop, now).map(|v| v.to_string().len()).unwrap_or(0);
-        }
-        eprintln!("render 1000 in {:?} ({n} bytes)", t.elapsed());
     }
 }

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
-use axum::http::{HeaderMap, Method};
+use axum::http::{HeaderMap, Method, Uri};
 use axum::response::Response;
 use axum::routing::any;
 use chrono::Utc;
@@ -58,11 +58,19 @@ impl Shared {
             .shops
             .iter()
             .enumerate()
-            .map(|(index, cipher)| Shop { index, cipher: cipher.clone(), key: combine(config.seed, hash_str(cipher)) })
+            .map(|(index, cipher)| Shop {
+                index,
+                cipher: cipher.clone(),
+                key: combine(config.seed, hash_str(cipher)),
+            })
             .collect();
         let policy = TokenPolicy {
             seed: config.seed,
-            lifetime_secs: config.access_token_lifetime.as_secs().try_into().unwrap_or(i64::MAX / 2),
+            lifetime_secs: config
+                .access_token_lifetime
+                .as_secs()
+                .try_into()
+                .unwrap_or(i64::MAX / 2),
             expire_after_requests: config.expire_token_after_requests,
             revoke_old: config.revoke_old_token_on_refresh,
             rotate_refresh: config.rotate_refresh_token,
@@ -70,8 +78,14 @@ impl Shared {
         let now = Utc::now().timestamp();
         Shared {
             tokens: Tokens::new(policy, &config.access_token, &config.refresh_token, now),
-            faults: Faults::new(config.fail_first_n, config.fail_every_n, config.rate_limit_per_second),
-            page_tokens: PageTokens { key: combine(config.seed, hash_str(&config.app_secret)) },
+            faults: Faults::new(
+                config.fail_first_n,
+                config.fail_every_n,
+                config.rate_limit_per_second,
+            ),
+            page_tokens: PageTokens {
+                key: combine(config.seed, hash_str(&config.app_secret)),
+            },
             clock: Mutex::new(config.clock),
             generator,
             shops,
@@ -84,19 +98,25 @@ impl Shared {
 
     /// The sandbox clock ("now" of the data), in unix seconds.
     pub(crate) fn data_now(&self) -> i64 {
-        self.clock.lock().unwrap_or_else(PoisonError::into_inner).now().timestamp()
+        self.clock
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .now()
+            .timestamp()
     }
 
     pub(crate) fn shop(&self, cipher: &str) -> Option<&Shop> {
         self.shops.iter().find(|s| s.cipher == cipher)
     }
 
-    fn respond(&self, reply: Reply) -> Response {
+    fn respond(&self, path: &str, reply: Reply) -> Response {
         if reply.code != 0 {
             bump(&self.stats.errors);
         }
         let sequence = self.requests.fetch_add(1, Ordering::Relaxed);
-        reply.into_response(request_id(Utc::now(), self.config.seed, sequence))
+        let request_id = request_id(Utc::now(), self.config.seed, sequence);
+        tracing::debug!(path, status = reply.status.as_u16(), code = reply.code, %request_id, "sandbox answered");
+        reply.into_response(request_id)
     }
 }
 
@@ -119,18 +139,18 @@ fn signed(
 ) -> Response {
     bump(&shared.stats.requests);
     if request.method != method {
-        return shared.respond(Reply::wrong_method());
+        return shared.respond(request.path, Reply::wrong_method());
     }
     let app_key = request.param("app_key").unwrap_or("");
     let shop_cipher = request.param("shop_cipher").unwrap_or("");
     match shared.faults.check(app_key, shop_cipher, request.path) {
         Some(Fault::Unavailable) => {
             bump(&shared.stats.injected_failures);
-            return shared.respond(Reply::unavailable());
+            return shared.respond(request.path, Reply::unavailable());
         }
         Some(Fault::RateLimited) => {
             bump(&shared.stats.rate_limited);
-            return shared.respond(Reply::rate_limited());
+            return shared.respond(request.path, Reply::rate_limited());
         }
         None => {}
     }
@@ -138,7 +158,7 @@ fn signed(
         Ok(shop) => endpoint(shared, request, shop),
         Err(reply) => reply,
     };
-    shared.respond(reply)
+    shared.respond(request.path, reply)
 }
 
 async fn search(
@@ -149,7 +169,13 @@ async fn search(
     body: Bytes,
 ) -> Response {
     let request = ApiRequest::new(method, SEARCH_PATH, query.as_deref(), headers, body);
-    signed(&shared, &request, Method::POST, Scope::Shop, endpoints::search)
+    signed(
+        &shared,
+        &request,
+        Method::POST,
+        Scope::Shop,
+        endpoints::search,
+    )
 }
 
 async fn shops(
@@ -160,20 +186,39 @@ async fn shops(
     body: Bytes,
 ) -> Response {
     let request = ApiRequest::new(method, SHOPS_PATH, query.as_deref(), headers, body);
-    signed(&shared, &request, Method::GET, Scope::NoShop, |shared, _, _| endpoints::shops(shared))
+    signed(
+        &shared,
+        &request,
+        Method::GET,
+        Scope::NoShop,
+        |shared, _, _| endpoints::shops(shared),
+    )
 }
 
 /// The token endpoint is unsigned and lives on the auth host (here the
 /// same server), so it skips the gateway steps and the injected faults.
-async fn refresh(State(shared): State<Arc<Shared>>, method: Method, RawQuery(query): RawQuery) -> Response {
+async fn refresh(
+    State(shared): State<Arc<Shared>>,
+    method: Method,
+    RawQuery(query): RawQuery,
+) -> Response {
     bump(&shared.stats.requests);
-    let request = ApiRequest::new(method, REFRESH_PATH, query.as_deref(), HeaderMap::new(), Bytes::new());
-    let reply =
-        if request.method == Method::GET { endpoints::refresh(&shared, &request) } else { Reply::wrong_method() };
-    shared.respond(reply)
+    let request = ApiRequest::new(
+        method,
+        REFRESH_PATH,
+        query.as_deref(),
+        HeaderMap::new(),
+        Bytes::new(),
+    );
+    let reply = if request.method == Method::GET {
+        endpoints::refresh(&shared, &request)
+    } else {
+        Reply::wrong_method()
+    };
+    shared.respond(REFRESH_PATH, reply)
 }
 
-async fn not_found(State(shared): State<Arc<Shared>>) -> Response {
+async fn not_found(State(shared): State<Arc<Shared>>, uri: Uri) -> Response {
     bump(&shared.stats.requests);
-    shared.respond(Reply::not_found())
+    shared.respond(uri.path(), Reply::not_found())
 }

@@ -120,7 +120,14 @@ mod tests {
         stats.served(1, [10, 11]);
         stats.served(2, [12]);
         let s = stats.snapshot();
-        assert_eq!((s.orders_served, s.line_items_served, s.order_payloads_served), (2, 3, 3));
+        assert_eq!(
+            (
+                s.orders_served,
+                s.line_items_served,
+                s.order_payloads_served
+            ),
+            (2, 3, 3)
+        );
         stats.reset();
         assert_eq!(stats.snapshot(), SandboxStats::default());
     }

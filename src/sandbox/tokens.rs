@@ -55,15 +55,29 @@ struct State {
 }
 
 impl Tokens {
-    pub(crate) fn new(policy: TokenPolicy, access_token: &str, refresh_token: &str, now: i64) -> Self {
+    pub(crate) fn new(
+        policy: TokenPolicy,
+        access_token: &str,
+        refresh_token: &str,
+        now: i64,
+    ) -> Self {
         let current = Issued {
             access_token: access_token.to_owned(),
             access_expires: now + policy.lifetime_secs,
             refresh_token: refresh_token.to_owned(),
             refresh_expires: now + 358 * 86_400,
         };
-        let state = State { current, uses: 0, forced_expired: false, retired: Vec::new(), generation: 0 };
-        Tokens { policy, state: Mutex::new(state) }
+        let state = State {
+            current,
+            uses: 0,
+            forced_expired: false,
+            retired: Vec::new(),
+            generation: 0,
+        };
+        Tokens {
+            policy,
+            state: Mutex::new(state),
+        }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
@@ -74,7 +88,10 @@ impl Tokens {
     pub(crate) fn check(&self, token: &str, now: i64) -> TokenCheck {
         let mut state = self.lock();
         if token == state.current.access_token {
-            let used_up = self.policy.expire_after_requests.is_some_and(|n| state.uses >= u64::from(n));
+            let used_up = self
+                .policy
+                .expire_after_requests
+                .is_some_and(|n| state.uses >= u64::from(n));
             if state.forced_expired || used_up || now >= state.current.access_expires {
                 return TokenCheck::Expired;
             }
@@ -119,7 +136,10 @@ impl Tokens {
     }
 
     fn make_token(&self, generation: u64, kind: &str) -> String {
-        let mut rng = Rng::new(combine(combine(self.policy.seed, hash_str(kind)), generation));
+        let mut rng = Rng::new(combine(
+            combine(self.policy.seed, hash_str(kind)),
+            generation,
+        ));
         let body: String = (0..60).map(|_| char::from(*rng.pick(ALPHABET))).collect();
         format!("TTP_{body}")
     }
@@ -130,7 +150,13 @@ mod tests {
     use super::*;
 
     fn policy() -> TokenPolicy {
-        TokenPolicy { seed: 1, lifetime_secs: 100, expire_after_requests: Some(2), revoke_old: true, rotate_refresh: false }
+        TokenPolicy {
+            seed: 1,
+            lifetime_secs: 100,
+            expire_after_requests: Some(2),
+            revoke_old: true,
+            rotate_refresh: false,
+        }
     }
 
     #[test]
@@ -143,7 +169,10 @@ mod tests {
         assert!(tokens.refresh("wrong", 1).is_none());
         let issued = tokens.refresh("r", 1).unwrap();
         assert!(issued.access_token.starts_with("TTP_") && issued.access_token.len() == 64);
-        assert_eq!((issued.access_expires, issued.refresh_token.as_str()), (101, "r"));
+        assert_eq!(
+            (issued.access_expires, issued.refresh_token.as_str()),
+            (101, "r")
+        );
         assert_eq!(tokens.check(&issued.access_token, 2), TokenCheck::Valid);
         assert_eq!(tokens.check("old", 2), TokenCheck::Invalid);
         assert_eq!(tokens.check(&issued.access_token, 101), TokenCheck::Expired);
@@ -151,7 +180,12 @@ mod tests {
 
     #[test]
     fn old_tokens_can_stay_valid_and_refresh_tokens_rotate() {
-        let p = TokenPolicy { revoke_old: false, rotate_refresh: true, expire_after_requests: None, ..policy() };
+        let p = TokenPolicy {
+            revoke_old: false,
+            rotate_refresh: true,
+            expire_after_requests: None,
+            ..policy()
+        };
         let tokens = Tokens::new(p, "old", "r", 0);
         let issued = tokens.refresh("r", 1).unwrap();
         assert_eq!(tokens.check("old", 2), TokenCheck::Valid);

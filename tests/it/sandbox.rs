@@ -21,19 +21,26 @@ pub const REFRESH: &str = "/api/v2/token/refresh";
 
 /// The frozen "now" of the tests.
 pub fn frozen_now() -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339("2026-11-25T06:00:00Z").map(|t| t.to_utc()).expect("a valid time")
+    DateTime::parse_from_rfc3339("2026-11-25T06:00:00Z")
+        .map(|t| t.to_utc())
+        .expect("a valid time")
 }
 
 /// A config with a frozen clock and the given tweaks.
 pub fn frozen(tweak: impl FnOnce(&mut SandboxConfig)) -> SandboxConfig {
-    let mut config = SandboxConfig { clock: Clock::Frozen(frozen_now()), ..SandboxConfig::default() };
+    let mut config = SandboxConfig {
+        clock: Clock::Frozen(frozen_now()),
+        ..SandboxConfig::default()
+    };
     tweak(&mut config);
     config
 }
 
 pub async fn start(config: SandboxConfig) -> Sandbox {
     let addr: SocketAddr = "127.0.0.1:0".parse().expect("an address");
-    Sandbox::start(config, addr).await.expect("the sandbox starts")
+    Sandbox::start(config, addr)
+        .await
+        .expect("the sandbox starts")
 }
 
 /// A response: HTTP status, headers and JSON body.
@@ -78,36 +85,68 @@ impl Client {
 
     /// The query with app_key, timestamp and sign added, URL-encoded.
     pub fn signed_query(&self, path: &str, params: &[(&str, &str)], body: Option<&[u8]>) -> String {
-        let timestamp = self.timestamp.unwrap_or_else(|| Utc::now().timestamp()).to_string();
-        let mut query: Vec<(&str, &str)> = vec![("app_key", &self.app_key), ("timestamp", &timestamp)];
+        let timestamp = self
+            .timestamp
+            .unwrap_or_else(|| Utc::now().timestamp())
+            .to_string();
+        let mut query: Vec<(&str, &str)> =
+            vec![("app_key", &self.app_key), ("timestamp", &timestamp)];
         query.extend_from_slice(params);
         let signature = sign(&self.app_secret, path, &query, body);
         query.push(("sign", &signature));
-        url::form_urlencoded::Serializer::new(String::new()).extend_pairs(&query).finish()
+        url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(&query)
+            .finish()
     }
 
     /// Sends a request with a ready-made query string.
-    pub async fn send(&self, method: reqwest::Method, path: &str, query: &str, body: Option<&str>) -> Answer {
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        query: &str,
+        body: Option<&str>,
+    ) -> Answer {
         let url = format!("{}{path}?{query}", self.base_url);
-        let mut request = self.http.request(method, url).header("x-tts-access-token", &self.access_token);
+        let mut request = self
+            .http
+            .request(method, url)
+            .header("x-tts-access-token", &self.access_token);
         if let Some(body) = body {
-            request = request.header("content-type", "application/json").body(body.to_owned());
+            request = request
+                .header("content-type", "application/json")
+                .body(body.to_owned());
         }
         let response = request.send().await.expect("the sandbox answers");
         let status = response.status();
         let headers = response.headers().clone();
         let body = response.json().await.expect("the answer is JSON");
-        Answer { status, headers, body }
+        Answer {
+            status,
+            headers,
+            body,
+        }
     }
 
-    pub async fn search(&self, shop: &str, page_size: &str, page_token: Option<&str>, body: &str) -> Answer {
-        let mut params = vec![("shop_cipher", shop), ("page_size", page_size), ("sort_field", "update_time")];
+    pub async fn search(
+        &self,
+        shop: &str,
+        page_size: &str,
+        page_token: Option<&str>,
+        body: &str,
+    ) -> Answer {
+        let mut params = vec![
+            ("shop_cipher", shop),
+            ("page_size", page_size),
+            ("sort_field", "update_time"),
+        ];
         params.push(("sort_order", "ASC"));
         if let Some(token) = page_token {
             params.push(("page_token", token));
         }
         let query = self.signed_query(SEARCH, &params, Some(body.as_bytes()));
-        self.send(reqwest::Method::POST, SEARCH, &query, Some(body)).await
+        self.send(reqwest::Method::POST, SEARCH, &query, Some(body))
+            .await
     }
 
     pub async fn shops(&self, params: &[(&str, &str)]) -> Answer {
@@ -122,7 +161,9 @@ impl Client {
             ("refresh_token", refresh_token),
             ("grant_type", "refresh_token"),
         ];
-        let query = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(params).finish();
+        let query = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(params)
+            .finish();
         self.send(reqwest::Method::GET, REFRESH, &query, None).await
     }
 }
@@ -130,5 +171,8 @@ impl Client {
 /// The body of a search for orders updated in the `days` before `now`.
 pub fn week_body(now: DateTime<Utc>, days: i64) -> String {
     let since = (now - Duration::days(days)).timestamp();
-    format!(r#"{{"update_time_ge":{since},"update_time_lt":{}}}"#, now.timestamp())
+    format!(
+        r#"{{"update_time_ge":{since},"update_time_lt":{}}}"#,
+        now.timestamp()
+    )
 }

@@ -17,9 +17,14 @@ async fn an_expired_token_is_105002_until_refreshed_and_then_the_old_one_fails()
     let answer = client.search(SHOP, "5", None, "").await;
     assert_eq!(answer.code(), 105_002, "{}", answer.body);
     assert!(answer.message().contains("Expired credentials"));
-    let refreshed = client.refresh("sandbox-app-secret", "sandbox-refresh-token").await;
+    let refreshed = client
+        .refresh("sandbox-app-secret", "sandbox-refresh-token")
+        .await;
     assert_eq!(refreshed.code(), 0, "{}", refreshed.body);
-    let new_token = refreshed.body["data"]["access_token"].as_str().expect("a token").to_owned();
+    let new_token = refreshed.body["data"]["access_token"]
+        .as_str()
+        .expect("a token")
+        .to_owned();
     assert!(new_token.starts_with("TTP_"));
     assert_eq!(sandbox.access_token(), new_token);
     let old_token = std::mem::replace(&mut client.access_token, new_token);
@@ -27,26 +32,57 @@ async fn an_expired_token_is_105002_until_refreshed_and_then_the_old_one_fails()
     client.access_token = old_token;
     assert_eq!(client.search(SHOP, "5", None, "").await.code(), 36_009_004);
     let stats = sandbox.stats();
-    assert_eq!((stats.token_refreshes, stats.expired_token_rejections, stats.token_failures), (1, 1, 1));
+    assert_eq!(
+        (
+            stats.token_refreshes,
+            stats.expired_token_rejections,
+            stats.token_failures
+        ),
+        (1, 1, 1)
+    );
 }
 
 #[tokio::test]
 async fn refresh_returns_absolute_expiry_a_week_ahead_and_checks_its_inputs() {
     let sandbox = start(frozen(|_| {})).await;
     let client = Client::new(&sandbox);
-    let answer = client.refresh("sandbox-app-secret", "sandbox-refresh-token").await;
-    assert_eq!((answer.status.as_u16(), answer.code()), (200, 0), "{}", answer.body);
+    let answer = client
+        .refresh("sandbox-app-secret", "sandbox-refresh-token")
+        .await;
+    assert_eq!(
+        (answer.status.as_u16(), answer.code()),
+        (200, 0),
+        "{}",
+        answer.body
+    );
     let data = &answer.body["data"];
     let week_ahead = Utc::now().timestamp() + 7 * 86_400;
-    let expires = data["access_token_expire_in"].as_i64().expect("an absolute time");
-    assert!((expires - week_ahead).abs() <= 5, "{expires} vs {week_ahead}");
+    let expires = data["access_token_expire_in"]
+        .as_i64()
+        .expect("an absolute time");
+    assert!(
+        (expires - week_ahead).abs() <= 5,
+        "{expires} vs {week_ahead}"
+    );
     assert!(data["refresh_token_expire_in"].as_i64() > Some(week_ahead));
     assert_eq!(data["refresh_token"], "sandbox-refresh-token");
     for key in ["open_id", "seller_name", "seller_base_region"] {
         assert!(data[key].is_string(), "{key}");
     }
-    assert_eq!(client.refresh("wrong-secret", "sandbox-refresh-token").await.code(), 36_009_004);
-    assert_eq!(client.refresh("sandbox-app-secret", "wrong-token").await.code(), 36_004_004);
+    assert_eq!(
+        client
+            .refresh("wrong-secret", "sandbox-refresh-token")
+            .await
+            .code(),
+        36_009_004
+    );
+    assert_eq!(
+        client
+            .refresh("sandbox-app-secret", "wrong-token")
+            .await
+            .code(),
+        36_004_004
+    );
     let answer = client.send(Method::GET, REFRESH, "app_key=sandbox-app-key&app_secret=sandbox-app-secret&refresh_token=sandbox-refresh-token&grant_type=authorized_code", None).await;
     assert!(answer.message().contains("grant_type"), "{}", answer.body);
 }
@@ -67,11 +103,21 @@ async fn over_the_rate_limit_the_answer_is_429_with_retry_after() {
     let answer = limited.expect("a burst of 10 requests is limited at 3 per second");
     assert_eq!(answer.code(), 36_009_002);
     assert!(answer.message().starts_with("Too many requests"));
-    assert_eq!(answer.headers.get("retry-after").and_then(|v| v.to_str().ok()), Some("1"));
+    assert_eq!(
+        answer
+            .headers
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok()),
+        Some("1")
+    );
     let other_shop = client.search("GCP_SANDBOX_SHOP_0001", "1", None, "").await;
     assert_eq!(other_shop.code(), 0, "buckets are per shop");
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
-    assert_eq!(client.search(SHOP, "1", None, "").await.code(), 0, "the bucket refills");
+    assert_eq!(
+        client.search(SHOP, "1", None, "").await.code(),
+        0,
+        "the bucket refills"
+    );
     assert!(sandbox.stats().rate_limited >= 1);
 }
 
@@ -98,5 +144,8 @@ async fn shutdown_stops_serving() {
     assert!(url.starts_with("http://127.0.0.1:") && !sandbox.base_url().ends_with('/'));
     sandbox.shutdown().await;
     let fresh = reqwest::Client::new();
-    assert!(fresh.get(&url).send().await.is_err(), "nothing listens any more");
+    assert!(
+        fresh.get(&url).send().await.is_err(),
+        "nothing listens any more"
+    );
 }
