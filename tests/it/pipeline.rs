@@ -190,3 +190,31 @@ fn check_reports_shops_and_database() {
     assert!(all.contains("api:      FAILED") && all.contains("106001"), "{all}");
     assert!(!all.contains("wrong-secret-value"), "{all}");
 }
+
+/// Orders whose amounts are not numbers become rejects, counted by reason,
+/// and never stop the others: rejects equal what the sandbox corrupted.
+#[test]
+fn corrupt_orders_from_the_api_become_rejects() {
+    let now = chrono::DateTime::parse_from_rfc3339(util::FROZEN_NOW).unwrap().to_utc();
+    let sandbox = util::TestSandbox::start(tiktok_etl::sandbox::SandboxConfig {
+        clock: tiktok_etl::sandbox::Clock::Frozen(now),
+        corrupt_every: Some(40),
+        ..Default::default()
+    });
+    let parse = |t: &str| chrono::DateTime::parse_from_rfc3339(t).unwrap().to_utc();
+    let (corrupt, line_items) = sandbox.sandbox.config().shops.iter().fold((0, 0), |(c, l), shop| {
+        let expected = sandbox.sandbox.expected(shop, parse(SINCE), parse(UNTIL));
+        (c + expected.corrupt_orders, l + expected.line_items)
+    });
+    assert!(corrupt > 0);
+    let dir = tempfile::tempdir().unwrap();
+    stage(&sandbox, "extract", dir.path(), &["--run-id", "c", "--since", SINCE, "--until", UNTIL]);
+    let transform = stage(&sandbox, "transform", dir.path(), &["--run-id", "c"]);
+    assert_eq!(transform["rejected"], corrupt);
+    assert!(transform["rows_out"].as_u64().unwrap() < line_items);
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("runs/c/transform/_manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["rejects_by_reason"], serde_json::json!({ "bad_amount": corrupt }));
+    let load = stage(&sandbox, "load", dir.path(), &["--run-id", "c"]);
+    assert_eq!(load["load"]["inserted"], transform["rows_out"]);
+}
