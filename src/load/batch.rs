@@ -4,8 +4,11 @@
 //! position; this view puts the columns in [`COLUMNS`] order so both
 //! backends can walk a row from the first column to the last.
 
+use std::fmt::Write as _;
+
 use arrow::array::{
-    Array, BooleanArray, Decimal128Array, Int32Array, RecordBatch, StringArray, TimestampMillisecondArray,
+    Array, BooleanArray, Decimal128Array, Int32Array, RecordBatch, StringArray,
+    TimestampMillisecondArray,
 };
 
 use super::LoadError;
@@ -33,7 +36,10 @@ impl<'a> StagedBatch<'a> {
         let columns = COLUMNS
             .iter()
             .map(|c| {
-                let array = batch.column_by_name(c.name).ok_or_else(|| mistyped(c.name))?.as_any();
+                let array = batch
+                    .column_by_name(c.name)
+                    .ok_or_else(|| mistyped(c.name))?
+                    .as_any();
                 let values = match c.kind {
                     Kind::Text(_) => array.downcast_ref().map(Values::Text),
                     Kind::Money => array.downcast_ref().map(Values::Money),
@@ -44,7 +50,10 @@ impl<'a> StagedBatch<'a> {
                 values.ok_or_else(|| mistyped(c.name))
             })
             .collect::<Result<_, _>>()?;
-        Ok(StagedBatch { columns, rows: batch.num_rows() })
+        Ok(StagedBatch {
+            columns,
+            rows: batch.num_rows(),
+        })
     }
 
     /// A text column by name (`None` for a null).
@@ -65,7 +74,17 @@ impl<'a> StagedBatch<'a> {
     }
 }
 
+/// The exact decimal of `units` × 10^-4 with four places: `12.3400`,
+/// `-0.5000` (how SQLite stores money, and how messages show it).
+pub(crate) fn write_money(out: &mut String, units: i128) {
+    let abs = units.unsigned_abs();
+    let sign = if units < 0 { "-" } else { "" };
+    let _ = write!(out, "{sign}{}.{:04}", abs / 10_000, abs % 10_000);
+}
+
 fn mistyped(column: &str) -> LoadError {
     // The schema check on read makes this a bug, not an input problem.
-    LoadError::Input(format!("staged column {column} does not have the staged type"))
+    LoadError::Input(format!(
+        "staged column {column} does not have the staged type"
+    ))
 }

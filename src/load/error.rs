@@ -35,7 +35,10 @@ pub enum LoadError {
 impl LoadError {
     pub fn failure(&self) -> Failure {
         match self {
-            LoadError::Target(_) | LoadError::Input(_) | LoadError::Table(_) | LoadError::Task(_) => Failure::Fatal,
+            LoadError::Target(_)
+            | LoadError::Input(_)
+            | LoadError::Table(_)
+            | LoadError::Task(_) => Failure::Fatal,
             LoadError::Database { failure, .. } => *failure,
             LoadError::Unavailable(_) => Failure::Retryable,
         }
@@ -46,6 +49,10 @@ impl LoadError {
         failure: Failure,
         source: impl std::error::Error + Send + Sync + 'static,
     ) -> Self {
-        LoadError::Database { message, failure, source: Box::new(source) }
+        LoadError::Database {
+            message,
+            failure,
+            source: Box::new(source),
+        }
     }
 }

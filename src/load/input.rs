@@ -57,7 +57,9 @@ impl StagedRows {
             Some(Ok(Message::Batch(batch))) => Ok(Some(batch)),
             Some(Ok(Message::Done)) => Ok(None),
             Some(Err(e)) => Err(e),
-            None => Err(LoadError::Task("the staged files reader stopped before the end".into()).into()),
+            None => {
+                Err(LoadError::Task("the staged files reader stopped before the end".into()).into())
+            }
         }
     }
 }
@@ -98,7 +100,11 @@ struct Checks {
 
 impl Checks {
     fn new(run_id: String) -> Self {
-        Checks { run_id, keys: HashSet::new(), hashers: (RandomState::new(), RandomState::new()) }
+        Checks {
+            run_id,
+            keys: HashSet::new(),
+            hashers: (RandomState::new(), RandomState::new()),
+        }
     }
 
     fn check(&mut self, batch: &StagedBatch<'_>, file: &str) -> Result<(), LoadError> {
@@ -112,7 +118,8 @@ impl Checks {
                 )));
             }
             let key = (batch.text("order_id", row), batch.text("item_id", row));
-            let hash = u128::from(self.hashers.0.hash_one(key)) << 64 | u128::from(self.hashers.1.hash_one(key));
+            let hash = u128::from(self.hashers.0.hash_one(key)) << 64
+                | u128::from(self.hashers.1.hash_one(key));
             if !self.keys.insert(hash) {
                 return Err(LoadError::Input(format!(
                     "the staged rows hold {} more than once (in {file}); (order_id, item_id) must be unique: \
@@ -123,8 +130,11 @@ impl Checks {
         }
         for (column, values) in COLUMNS.iter().zip(&batch.columns) {
             match (column.kind, values) {
-                (Kind::Text(max), Values::Text(array)) => check_lengths(batch, column.name, max, array)?,
+                (Kind::Text(max), Values::Text(array)) => {
+                    check_lengths(batch, column.name, max, array)?
+                }
                 (Kind::Time, Values::Time(array)) => check_times(batch, column.name, array)?,
+                (Kind::Money, Values::Money(array)) => check_money(batch, column.name, array)?,
                 _ => {}
             }
         }
@@ -175,6 +185,27 @@ fn check_times(
     Ok(())
 }
 
+/// Arrow does not hold Decimal128 values to their precision; DECIMAL(19,4)
+/// does, so a wider value is refused here rather than by one backend only.
+fn check_money(
+    batch: &StagedBatch<'_>,
+    name: &str,
+    array: &arrow::array::Decimal128Array,
+) -> Result<(), LoadError> {
+    let limit = 10i128.pow(u32::from(staged::MONEY_PRECISION)) - 1;
+    for row in (0..batch.rows).filter(|&row| array.is_valid(row)) {
+        if array.value(row).abs() > limit {
+            let mut value = String::new();
+            super::batch::write_money(&mut value, array.value(row));
+            return Err(LoadError::Input(format!(
+                "column {name} of {} is {value}, more than DECIMAL(19,4) holds; fix the transform",
+                batch.key(row)
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// Logs how many rows have reached the database, at most every few seconds.
 pub(crate) struct Progress {
     started: Instant,
@@ -186,7 +217,11 @@ impl Progress {
     const EVERY: Duration = Duration::from_secs(5);
 
     pub fn new() -> Self {
-        Progress { started: Instant::now(), logged: Instant::now(), rows: 0 }
+        Progress {
+            started: Instant::now(),
+            logged: Instant::now(),
+            rows: 0,
+        }
     }
 
     pub fn add(&mut self, rows: usize) {
@@ -199,7 +234,11 @@ impl Progress {
 
     pub fn log(&self, message: &str) {
         let seconds = self.started.elapsed().as_secs_f64().max(1e-3);
-        tracing::info!(rows = self.rows, rows_per_s = (self.rows as f64 / seconds) as u64, "{message}");
+        tracing::info!(
+            rows = self.rows,
+            rows_per_s = (self.rows as f64 / seconds) as u64,
+            "{message}"
+        );
     }
 }
 
@@ -208,7 +247,9 @@ mod tests {
     use super::*;
     use std::sync::Arc;
 
-    use arrow::array::{ArrayRef, BooleanArray, Decimal128Array, Int32Array, StringArray, TimestampMillisecondArray};
+    use arrow::array::{
+        ArrayRef, BooleanArray, Decimal128Array, Int32Array, StringArray, TimestampMillisecondArray,
+    };
 
     /// A staged batch whose rows have these (order_id, item_id, buyer_message, update_time ms).
     fn batch(run: &str, rows: &[(&str, &str, Option<&str>, i64)]) -> RecordBatch {
@@ -218,16 +259,25 @@ mod tests {
             .map(|c| -> ArrayRef {
                 match (c.name, c.kind) {
                     ("etl_batch_id", _) => Arc::new(StringArray::from(vec![run; n])),
-                    ("order_id", _) => Arc::new(StringArray::from_iter_values(rows.iter().map(|r| r.0))),
-                    ("item_id", _) => Arc::new(StringArray::from_iter_values(rows.iter().map(|r| r.1))),
-                    ("buyer_message", _) => Arc::new(StringArray::from_iter(rows.iter().map(|r| r.2))),
+                    ("order_id", _) => {
+                        Arc::new(StringArray::from_iter_values(rows.iter().map(|r| r.0)))
+                    }
+                    ("item_id", _) => {
+                        Arc::new(StringArray::from_iter_values(rows.iter().map(|r| r.1)))
+                    }
+                    ("buyer_message", _) => {
+                        Arc::new(StringArray::from_iter(rows.iter().map(|r| r.2)))
+                    }
                     (_, Kind::Text(_)) if c.required => Arc::new(StringArray::from(vec!["x"; n])),
                     (_, Kind::Text(_)) => Arc::new(StringArray::from(vec![None::<&str>; n])),
                     (_, Kind::Time) => Arc::new(
-                        TimestampMillisecondArray::from_iter_values(rows.iter().map(|r| r.3)).with_timezone("UTC"),
+                        TimestampMillisecondArray::from_iter_values(rows.iter().map(|r| r.3))
+                            .with_timezone("UTC"),
                     ),
                     (_, Kind::Money) => Arc::new(
-                        Decimal128Array::from(vec![None::<i128>; n]).with_precision_and_scale(19, 4).unwrap(),
+                        Decimal128Array::from(vec![None::<i128>; n])
+                            .with_precision_and_scale(19, 4)
+                            .unwrap(),
                     ),
                     (_, Kind::Bool) => Arc::new(BooleanArray::from(vec![None::<bool>; n])),
                     (_, Kind::Int) => Arc::new(Int32Array::from(vec![1; n])),
@@ -238,36 +288,101 @@ mod tests {
     }
 
     fn check(checks: &mut Checks, b: &RecordBatch) -> Result<(), String> {
-        checks.check(&StagedBatch::new(b).unwrap(), "part-0").map_err(|e| e.to_string())
+        checks
+            .check(&StagedBatch::new(b).unwrap(), "part-0")
+            .map_err(|e| e.to_string())
     }
 
     #[test]
     fn duplicate_keys_are_refused_across_batches_naming_the_key() {
         let mut checks = Checks::new("r1".into());
-        check(&mut checks, &batch("r1", &[("o1", "i1", None, 0), ("o1", "i2", None, 0)])).unwrap();
-        let err = check(&mut checks, &batch("r1", &[("o2", "i1", None, 0), ("o1", "i2", None, 0)])).unwrap_err();
-        assert!(err.contains("order_id=o1, item_id=i2 more than once"), "{err}");
+        check(
+            &mut checks,
+            &batch("r1", &[("o1", "i1", None, 0), ("o1", "i2", None, 0)]),
+        )
+        .unwrap();
+        let err = check(
+            &mut checks,
+            &batch("r1", &[("o2", "i1", None, 0), ("o1", "i2", None, 0)]),
+        )
+        .unwrap_err();
+        assert!(
+            err.contains("order_id=o1, item_id=i2 more than once"),
+            "{err}"
+        );
     }
 
     #[test]
     fn rows_of_another_run_are_refused() {
-        let err = check(&mut Checks::new("r1".into()), &batch("r0", &[("o1", "i1", None, 0)])).unwrap_err();
-        assert!(err.contains("\"r0\"") && err.contains("re-run transform"), "{err}");
+        let err = check(
+            &mut Checks::new("r1".into()),
+            &batch("r0", &[("o1", "i1", None, 0)]),
+        )
+        .unwrap_err();
+        assert!(
+            err.contains("\"r0\"") && err.contains("re-run transform"),
+            "{err}"
+        );
     }
 
     #[test]
     fn text_longer_than_its_column_in_utf16_units_is_refused() {
         let fits = "é".repeat(1000); // 2000 bytes, 1000 units.
-        check(&mut Checks::new("r".into()), &batch("r", &[("o", "i", Some(&fits), 0)])).unwrap();
+        check(
+            &mut Checks::new("r".into()),
+            &batch("r", &[("o", "i", Some(&fits), 0)]),
+        )
+        .unwrap();
         let emoji = "😀".repeat(501); // 501 chars, 1002 UTF-16 units.
-        let err = check(&mut Checks::new("r".into()), &batch("r", &[("o", "i", Some(&emoji), 0)])).unwrap_err();
-        assert!(err.contains("column buyer_message of order_id=o, item_id=i is 1002 UTF-16 units"), "{err}");
+        let err = check(
+            &mut Checks::new("r".into()),
+            &batch("r", &[("o", "i", Some(&emoji), 0)]),
+        )
+        .unwrap_err();
+        assert!(
+            err.contains("column buyer_message of order_id=o, item_id=i is 1002 UTF-16 units"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn money_wider_than_decimal_19_4_is_refused() {
+        let mut b = batch("r", &[("o", "i", None, 0)]);
+        let index = staged::index_of("total_amount").unwrap();
+        let mut columns = b.columns().to_vec();
+        for (units, ok) in [
+            (9_999_999_999_999_999_999i128, true),
+            (-9_999_999_999_999_999_999, true),
+            (10i128.pow(19), false),
+        ] {
+            columns[index] = Arc::new(
+                Decimal128Array::from(vec![Some(units)])
+                    .with_precision_and_scale(19, 4)
+                    .unwrap(),
+            );
+            b = RecordBatch::try_new(staged::schema(), columns.clone()).unwrap();
+            let result = check(&mut Checks::new("r".into()), &b);
+            assert_eq!(result.is_ok(), ok, "{units}: {result:?}");
+        }
+        let err = check(&mut Checks::new("r".into()), &b).unwrap_err();
+        assert!(
+            err.contains("column total_amount of order_id=o, item_id=i is 1000000000000000.0000"),
+            "{err}"
+        );
     }
 
     #[test]
     fn times_outside_years_1_to_9999_are_refused() {
-        check(&mut Checks::new("r".into()), &batch("r", &[("o", "i", None, MAX_TIME_MS)])).unwrap();
-        let err = check(&mut Checks::new("r".into()), &batch("r", &[("o", "i", None, MAX_TIME_MS + 1)])).unwrap_err();
+        check(
+            &mut Checks::new("r".into()),
+            &batch("r", &[("o", "i", None, MAX_TIME_MS)]),
+        )
+        .unwrap();
+        let err = check(
+            &mut Checks::new("r".into()),
+            &batch("r", &[("o", "i", None, MAX_TIME_MS + 1)]),
+        )
+        .unwrap_err();
         assert!(err.contains("outside the years 1 to 9999"), "{err}");
     }
 }

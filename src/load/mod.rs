@@ -43,7 +43,9 @@ use table::TableName;
 use target::Target;
 
 /// How staged rows meet the table (DESIGN.md, "Loading").
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum LoadMode {
     Merge,
@@ -100,66 +102,97 @@ pub async fn run(store: &Store, run_id: &RunId, config: &LoadConfig) -> Result<M
         sqlite::table_name(&table)?;
     }
     let layout = RunLayout::new(run_id);
-    let upstream = store.require_manifest(&layout, StageName::Transform).await?;
+    let upstream = store
+        .require_manifest(&layout, StageName::Transform)
+        .await?;
     store.begin_stage(&layout, StageName::Load).await?;
 
-    let files: Vec<String> =
-        upstream.files.iter().filter(|f| f.path.contains("/order_lines/")).map(|f| f.path.clone()).collect();
+    let files: Vec<String> = upstream
+        .files
+        .iter()
+        .filter(|f| f.path.contains("/order_lines/"))
+        .map(|f| f.path.clone())
+        .collect();
     let job = Job {
         table,
         mode: config.mode,
         create_table: config.create_table,
         run_id: run_id.to_string(),
-        load_time: DateTime::from_timestamp_millis(started_at.timestamp_millis()).unwrap_or(started_at),
+        load_time: DateTime::from_timestamp_millis(started_at.timestamp_millis())
+            .unwrap_or(started_at),
     };
     tracing::info!(
         run_id = %run_id, target = target.display(), table = %job.table, mode = config.mode.as_str(),
         files = files.len(), "load starting"
     );
     let rows = input::read(store.clone(), files, job.run_id.clone());
-    let shown = target.display().to_owned();
+    let report = LoadReport {
+        target: target.display().to_owned(),
+        table: job.table.to_string(),
+        mode: config.mode.as_str().to_owned(),
+        ..LoadReport::default()
+    };
     let counts = match target {
         Target::Sqlite(sqlite) => {
-            let table = job.table.to_string();
-            let counts = tokio::task::spawn_blocking(move || sqlite::load(sqlite, job, rows))
+            tokio::task::spawn_blocking(move || sqlite::load(sqlite, job, rows))
                 .await
-                .map_err(|e| LoadError::Task(e.to_string()))??;
-            (counts, table)
+                .map_err(|e| LoadError::Task(e.to_string()))??
         }
-        Target::SqlServer(server) => {
-            let counts = mssql::load(&server, &job, rows).await?;
-            (counts, job.table.to_string())
-        }
+        Target::SqlServer(server) => mssql::load(&server, &job, rows).await?,
     };
-    let manifest = manifest(run_id, started_at, config.mode, shown, counts);
+    let manifest = manifest(run_id, started_at, report, counts);
     store.put_manifest(&layout, &manifest).await?;
     Ok(manifest)
 }
 
+/// Checks the target for `tiktok-etl check`: connects, compares the table
+/// with the staged schema, and changes nothing. Returns a line saying what
+/// it found; a missing or different table is an error, as in a load (a
+/// missing SQLite table is fine: the first load creates it).
+pub async fn check(config: &LoadConfig) -> Result<String, Error> {
+    let target = Target::parse(&config.target)?;
+    let table = TableName::parse(&config.table)?;
+    let found = match target {
+        Target::Sqlite(sqlite) => {
+            let name = sqlite::table_name(&table)?;
+            tokio::task::spawn_blocking(move || sqlite::check(&sqlite, &name))
+                .await
+                .map_err(|e| LoadError::Task(e.to_string()))??
+        }
+        Target::SqlServer(server) => mssql::check(&server, &table, config.create_table).await?,
+    };
+    Ok(found)
+}
+
+/// The load manifest: `report` (target, table, mode) with the counts.
 fn manifest(
     run_id: &RunId,
     started_at: DateTime<Utc>,
-    mode: LoadMode,
-    target: String,
-    (counts, table): (Counts, String),
+    report: LoadReport,
+    counts: Counts,
 ) -> Manifest {
-    let unchanged = counts.staged.saturating_sub(counts.inserted + counts.updated);
+    let unchanged = counts
+        .staged
+        .saturating_sub(counts.inserted + counts.updated);
     let mut manifest = Manifest::new(StageName::Load, run_id, started_at);
     manifest.rows_in = counts.staged;
     manifest.rows_out = counts.inserted + counts.updated;
     manifest.load = Some(LoadReport {
-        target,
-        table,
-        mode: mode.as_str().to_owned(),
         inserted: counts.inserted,
         updated: counts.updated,
         unchanged,
         deleted: counts.deleted,
+        ..report
     });
     let seconds = (manifest.finished_at - started_at).num_milliseconds() as f64 / 1000.0;
     tracing::info!(
-        staged = counts.staged, inserted = counts.inserted, updated = counts.updated, unchanged,
-        deleted = counts.deleted, seconds, "load done"
+        staged = counts.staged,
+        inserted = counts.inserted,
+        updated = counts.updated,
+        unchanged,
+        deleted = counts.deleted,
+        seconds,
+        "load done"
     );
     manifest
 }

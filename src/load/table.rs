@@ -54,7 +54,9 @@ impl std::fmt::Display for TableName {
 
 fn is_identifier(text: &str) -> bool {
     let mut bytes = text.bytes();
-    bytes.next().is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+    bytes
+        .next()
+        .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
         && bytes.all(|b| b.is_ascii_alphanumeric() || b == b'_')
 }
 
@@ -92,19 +94,40 @@ pub(crate) fn expected(sql_type: impl Fn(ColumnType) -> String) -> Vec<Declared>
 /// Missing, unexpected and mistyped columns of `actual` (types compared
 /// without regard to case; order is not compared, statements name columns).
 pub(crate) fn differences(expected: &[Declared], actual: &[Declared]) -> Vec<String> {
-    let find = |list: &[Declared], name: &str| list.iter().find(|c| c.name.eq_ignore_ascii_case(name)).cloned();
-    let missing: Vec<&str> =
-        expected.iter().filter(|c| find(actual, &c.name).is_none()).map(|c| c.name.as_str()).collect();
-    let extra: Vec<&str> = actual.iter().filter(|c| find(expected, &c.name).is_none()).map(|c| c.name.as_str()).collect();
+    let find = |list: &[Declared], name: &str| {
+        list.iter()
+            .find(|c| c.name.eq_ignore_ascii_case(name))
+            .cloned()
+    };
+    let missing: Vec<&str> = expected
+        .iter()
+        .filter(|c| find(actual, &c.name).is_none())
+        .map(|c| c.name.as_str())
+        .collect();
+    let extra: Vec<&str> = actual
+        .iter()
+        .filter(|c| find(expected, &c.name).is_none())
+        .map(|c| c.name.as_str())
+        .collect();
     let mut mistyped = Vec::new();
     for want in expected {
-        let Some(have) = find(actual, &want.name) else { continue };
+        let Some(have) = find(actual, &want.name) else {
+            continue;
+        };
         if !have.sql_type.eq_ignore_ascii_case(&want.sql_type) {
-            mistyped.push(format!("{} is {}, expected {}", want.name, have.sql_type, want.sql_type));
+            mistyped.push(format!(
+                "{} is {}, expected {}",
+                want.name, have.sql_type, want.sql_type
+            ));
         }
         if have.nullable != want.nullable {
             let null = |n: bool| if n { "NULL" } else { "NOT NULL" };
-            mistyped.push(format!("{} is {}, expected {}", want.name, null(have.nullable), null(want.nullable)));
+            mistyped.push(format!(
+                "{} is {}, expected {}",
+                want.name,
+                null(have.nullable),
+                null(want.nullable)
+            ));
         }
     }
     let mut out = Vec::new();
@@ -142,15 +165,33 @@ mod tests {
     use super::*;
 
     fn col(name: &str, sql_type: &str, nullable: bool) -> Declared {
-        Declared { name: name.into(), sql_type: sql_type.into(), nullable }
+        Declared {
+            name: name.into(),
+            sql_type: sql_type.into(),
+            nullable,
+        }
     }
 
     #[test]
     fn table_names_are_plain_identifiers() {
-        assert_eq!(TableName::parse("tiktok_shop_orders").unwrap().to_string(), "tiktok_shop_orders");
+        assert_eq!(
+            TableName::parse("tiktok_shop_orders").unwrap().to_string(),
+            "tiktok_shop_orders"
+        );
         let qualified = TableName::parse("dbo.orders_2").unwrap();
-        assert_eq!((qualified.schema.as_deref(), qualified.name.as_str()), (Some("dbo"), "orders_2"));
-        for bad in ["", "a.b.c", "x;drop table y", "[dbo].[t]", "1abc", "a b", "a."] {
+        assert_eq!(
+            (qualified.schema.as_deref(), qualified.name.as_str()),
+            (Some("dbo"), "orders_2")
+        );
+        for bad in [
+            "",
+            "a.b.c",
+            "x;drop table y",
+            "[dbo].[t]",
+            "1abc",
+            "a b",
+            "a.",
+        ] {
             assert!(TableName::parse(bad).is_err(), "{bad:?} was accepted");
         }
     }
@@ -167,8 +208,16 @@ mod tests {
 
     #[test]
     fn differences_name_missing_extra_and_mistyped_columns() {
-        let want = [col("a", "TEXT", false), col("b", "TEXT", true), col("c", "INTEGER", true)];
-        let have = [col("A", "text", false), col("b", "REAL", false), col("z", "TEXT", true)];
+        let want = [
+            col("a", "TEXT", false),
+            col("b", "TEXT", true),
+            col("c", "INTEGER", true),
+        ];
+        let have = [
+            col("A", "text", false),
+            col("b", "REAL", false),
+            col("z", "TEXT", true),
+        ];
         let diff = differences(&want, &have).join("; ");
         assert!(diff.contains("missing columns: c"), "{diff}");
         assert!(diff.contains("unexpected columns: z"), "{diff}");

@@ -59,15 +59,23 @@ impl Target {
     ) -> Result<Target, LoadError> {
         let raw = raw.trim();
         match raw.split_once("://") {
-            Some((scheme, rest)) if scheme.eq_ignore_ascii_case("sqlite") => sqlite(rest, raw).map(Target::Sqlite),
-            Some((scheme, _)) if ["mssql", "sqlserver"].iter().any(|s| scheme.eq_ignore_ascii_case(s)) => {
+            Some((scheme, rest)) if scheme.eq_ignore_ascii_case("sqlite") => {
+                sqlite(rest, raw).map(Target::Sqlite)
+            }
+            Some((scheme, _))
+                if ["mssql", "sqlserver"]
+                    .iter()
+                    .any(|s| scheme.eq_ignore_ascii_case(s)) =>
+            {
                 mssql_url(raw, env_password).map(Target::SqlServer)
             }
             Some((scheme, _)) => Err(LoadError::Target(format!(
                 "the target scheme {scheme}:// is not supported; {FORMS}"
             ))),
             None if raw.contains('=') => ado(raw, env_password).map(Target::SqlServer),
-            None => Err(LoadError::Target(format!("the target is neither a URL nor a connection string; {FORMS}"))),
+            None => Err(LoadError::Target(format!(
+                "the target is neither a URL nor a connection string; {FORMS}"
+            ))),
         }
     }
 
@@ -82,7 +90,9 @@ impl Target {
 
 impl std::fmt::Debug for SqlServerTarget {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SqlServerTarget").field("target", &self.display).finish()
+        f.debug_struct("SqlServerTarget")
+            .field("target", &self.display)
+            .finish()
     }
 }
 
@@ -95,14 +105,18 @@ impl SqlServerTarget {
 fn sqlite(rest: &str, raw: &str) -> Result<SqliteTarget, LoadError> {
     let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
     if path.is_empty() {
-        return Err(LoadError::Target(format!("the SQLite target names no file; {FORMS}")));
+        return Err(LoadError::Target(format!(
+            "the SQLite target names no file; {FORMS}"
+        )));
     }
     let mut busy_timeout = DEFAULT_BUSY_TIMEOUT;
     for pair in query.split('&').filter(|p| !p.is_empty()) {
         match pair.split_once('=') {
             Some(("busy_timeout_ms", ms)) => {
                 let ms: u64 = ms.parse().map_err(|_| {
-                    LoadError::Target(format!("busy_timeout_ms={ms} in the SQLite target is not a number of milliseconds"))
+                    LoadError::Target(format!(
+                        "busy_timeout_ms={ms} in the SQLite target is not a number of milliseconds"
+                    ))
                 })?;
                 busy_timeout = Duration::from_millis(ms);
             }
@@ -113,7 +127,11 @@ fn sqlite(rest: &str, raw: &str) -> Result<SqliteTarget, LoadError> {
             }
         }
     }
-    Ok(SqliteTarget { path: PathBuf::from(path), busy_timeout, display: raw.to_owned() })
+    Ok(SqliteTarget {
+        path: PathBuf::from(path),
+        busy_timeout,
+        display: raw.to_owned(),
+    })
 }
 
 /// `key=value` pairs of an ADO.NET string, with values unquoted. Quotes (`"`
@@ -161,8 +179,15 @@ fn ado(
     env_password: impl FnOnce() -> Result<Option<Secret>, String>,
 ) -> Result<SqlServerTarget, LoadError> {
     let pairs = ado_pairs(raw);
-    let get = |names: &[&str]| pairs.iter().find(|(k, _, _)| names.contains(&k.as_str())).map(|(_, v, _)| v.clone());
-    let password = get(&["password", "pwd"]).filter(|p| !p.is_empty()).map(Secret::new);
+    let get = |names: &[&str]| {
+        pairs
+            .iter()
+            .find(|(k, _, _)| names.contains(&k.as_str()))
+            .map(|(_, v, _)| v.clone())
+    };
+    let password = get(&["password", "pwd"])
+        .filter(|p| !p.is_empty())
+        .map(Secret::new);
     let display = pairs
         .iter()
         .filter(|(k, _, _)| k != "password" && k != "pwd")
@@ -171,14 +196,21 @@ fn ado(
         .join(";");
     let display = secret::redact(&display);
     if get(&["server", "data source"]).is_none() {
-        return Err(LoadError::Target(format!("the connection string {display:?} names no server=; {FORMS}")));
+        return Err(LoadError::Target(format!(
+            "the connection string {display:?} names no server=; {FORMS}"
+        )));
     }
     let mut config = Config::from_ado_string(raw).map_err(|e| {
-        LoadError::Target(secret::redact(&format!("the connection string {display:?} is not valid: {e}; {FORMS}")))
+        LoadError::Target(secret::redact(&format!(
+            "the connection string {display:?} is not valid: {e}; {FORMS}"
+        )))
     })?;
     if password.is_none() {
-        let user = get(&["uid", "username", "user", "user id"])
-            .ok_or_else(|| LoadError::Target(format!("the connection string {display:?} names no user id=")))?;
+        let user = get(&["uid", "username", "user", "user id"]).ok_or_else(|| {
+            LoadError::Target(format!(
+                "the connection string {display:?} names no user id="
+            ))
+        })?;
         let password = required_password(env_password, &display)?;
         config.authentication(AuthMethod::sql_server(user, password.expose()));
     }
@@ -203,18 +235,30 @@ fn mssql_url(
     env_password: impl FnOnce() -> Result<Option<Secret>, String>,
 ) -> Result<SqlServerTarget, LoadError> {
     let url = url::Url::parse(raw);
-    let in_url = url.as_ref().ok().and_then(|u| u.password()).map(decode).filter(|p| !p.is_empty());
+    let in_url = url
+        .as_ref()
+        .ok()
+        .and_then(|u| u.password())
+        .map(decode)
+        .filter(|p| !p.is_empty());
     let password = in_url.map(Secret::new);
-    let mut url = url.map_err(|e| LoadError::Target(secret::redact(&format!("the target is not a valid URL: {e}; {FORMS}"))))?;
+    let mut url = url.map_err(|e| {
+        LoadError::Target(secret::redact(&format!(
+            "the target is not a valid URL: {e}; {FORMS}"
+        )))
+    })?;
     // The URL crate cannot fail to drop a password of a URL that has a host.
     let _ = url.set_password(None);
     let display = secret::redact(url.as_str());
-    let host = url.host_str().filter(|h| !h.is_empty()).ok_or_else(|| {
-        LoadError::Target(format!("the target {display} names no host; {FORMS}"))
-    })?;
+    let host = url
+        .host_str()
+        .filter(|h| !h.is_empty())
+        .ok_or_else(|| LoadError::Target(format!("the target {display} names no host; {FORMS}")))?;
     let user = decode(url.username());
     if user.is_empty() {
-        return Err(LoadError::Target(format!("the target {display} names no user (mssql://user@host/database)")));
+        return Err(LoadError::Target(format!(
+            "the target {display} names no user (mssql://user@host/database)"
+        )));
     }
     let password = match password {
         Some(p) => p,
@@ -234,7 +278,11 @@ fn mssql_url(
         match key.to_ascii_lowercase().as_str() {
             "trustservercertificate" if yes => config.trust_cert(),
             "trustservercertificate" => {}
-            "encrypt" => config.encryption(if yes { EncryptionLevel::Required } else { EncryptionLevel::Off }),
+            "encrypt" => config.encryption(if yes {
+                EncryptionLevel::Required
+            } else {
+                EncryptionLevel::Off
+            }),
             other => {
                 return Err(LoadError::Target(format!(
                     "unknown option {other:?} in {display}; the options are TrustServerCertificate and encrypt"
@@ -284,10 +332,20 @@ mod tests {
 
     #[test]
     fn sqlite_paths_relative_and_absolute() {
-        assert_eq!(sqlite_path("sqlite://./data/staging.db"), PathBuf::from("./data/staging.db"));
-        assert_eq!(sqlite_path("sqlite://data/x.db"), PathBuf::from("data/x.db"));
-        assert_eq!(sqlite_path("sqlite:///abs/x.db"), PathBuf::from("/abs/x.db"));
-        let Ok(Target::Sqlite(t)) = Target::parse_with("sqlite:///a.db?busy_timeout_ms=10", no_env) else {
+        assert_eq!(
+            sqlite_path("sqlite://./data/staging.db"),
+            PathBuf::from("./data/staging.db")
+        );
+        assert_eq!(
+            sqlite_path("sqlite://data/x.db"),
+            PathBuf::from("data/x.db")
+        );
+        assert_eq!(
+            sqlite_path("sqlite:///abs/x.db"),
+            PathBuf::from("/abs/x.db")
+        );
+        let Ok(Target::Sqlite(t)) = Target::parse_with("sqlite:///a.db?busy_timeout_ms=10", no_env)
+        else {
             panic!("not parsed")
         };
         assert_eq!(t.busy_timeout, Duration::from_millis(10));
@@ -300,7 +358,12 @@ mod tests {
         for raw in ["postgres://u:p@h/db", "just-a-path.db"] {
             let err = Target::parse_with(raw, no_env).err().unwrap();
             let text = err.to_string();
-            assert!(text.contains("sqlite://path") && text.contains("server=tcp:") && text.contains("mssql://"), "{text}");
+            assert!(
+                text.contains("sqlite://path")
+                    && text.contains("server=tcp:")
+                    && text.contains("mssql://"),
+                "{text}"
+            );
             assert_eq!(err.failure(), Failure::Fatal);
         }
     }
@@ -313,12 +376,20 @@ mod tests {
                    Password=\"s3cr;et-Pa55\";TrustServerCertificate=true";
         let target = Target::parse_with(raw, || panic!("the string has a password")).unwrap();
         let shown = target.display();
-        assert_eq!(shown, "Server=tcp:db.example,1433;Database=Facolos_Staging;User Id=tiktok_etl;TrustServerCertificate=true");
+        assert_eq!(
+            shown,
+            "Server=tcp:db.example,1433;Database=Facolos_Staging;User Id=tiktok_etl;TrustServerCertificate=true"
+        );
         assert!(!shown.contains("s3cr"));
-        let Target::SqlServer(t) = &target else { panic!("not SQL Server") };
+        let Target::SqlServer(t) = &target else {
+            panic!("not SQL Server")
+        };
         assert_eq!(t.config.get_addr(), "db.example:1433");
         assert!(!format!("{t:?}").contains("s3cr"));
-        assert_eq!(secret::redact("login with s3cr;et-Pa55 failed"), "login with [redacted] failed");
+        assert_eq!(
+            secret::redact("login with s3cr;et-Pa55 failed"),
+            "login with [redacted] failed"
+        );
     }
 
     #[test]
@@ -327,10 +398,17 @@ mod tests {
         let target = Target::parse_with(raw, || Ok(Some(Secret::new("from-env-Pa55")))).unwrap();
         assert_eq!(target.display(), raw);
         let missing = Target::parse_with(raw, no_env).err().unwrap().to_string();
-        assert!(missing.contains("DB_PASSWORD") && missing.contains("DB_PASSWORD_FILE"), "{missing}");
-        let unreadable = Target::parse_with(raw, || Err("cannot read DB_PASSWORD_FILE=/x".into())).err().unwrap();
+        assert!(
+            missing.contains("DB_PASSWORD") && missing.contains("DB_PASSWORD_FILE"),
+            "{missing}"
+        );
+        let unreadable = Target::parse_with(raw, || Err("cannot read DB_PASSWORD_FILE=/x".into()))
+            .err()
+            .unwrap();
         assert!(unreadable.to_string().contains("DB_PASSWORD_FILE=/x"));
-        let no_user = Target::parse_with("server=tcp:h,1433;database=d", || Ok(Some(Secret::new("pw-1234"))));
+        let no_user = Target::parse_with("server=tcp:h,1433;database=d", || {
+            Ok(Some(Secret::new("pw-1234")))
+        });
         assert!(no_user.err().unwrap().to_string().contains("user id"));
         let no_server = Target::parse_with("database=d;user id=u;password=abcd1234", no_env);
         assert!(no_server.err().unwrap().to_string().contains("server="));
@@ -339,7 +417,10 @@ mod tests {
     #[test]
     fn ado_pairs_unquote_and_keep_semicolons_in_quotes() {
         let pairs = ado_pairs("a=1; B = 'x;y' ;c=\"say \"\"hi\"\"\";");
-        let kv: Vec<(&str, &str)> = pairs.iter().map(|(k, v, _)| (k.as_str(), v.as_str())).collect();
+        let kv: Vec<(&str, &str)> = pairs
+            .iter()
+            .map(|(k, v, _)| (k.as_str(), v.as_str()))
+            .collect();
         assert_eq!(kv, [("a", "1"), ("b", "x;y"), ("c", "say \"hi\"")]);
     }
 
@@ -347,13 +428,26 @@ mod tests {
     fn mssql_url_form() {
         let raw = "mssql://tiktok_etl:url-Pa55word@db.example:14330/Facolos_Staging?TrustServerCertificate=true";
         let target = Target::parse_with(raw, || panic!("the URL has a password")).unwrap();
-        assert_eq!(target.display(), "mssql://tiktok_etl@db.example:14330/Facolos_Staging?TrustServerCertificate=true");
-        let Target::SqlServer(t) = &target else { panic!("not SQL Server") };
+        assert_eq!(
+            target.display(),
+            "mssql://tiktok_etl@db.example:14330/Facolos_Staging?TrustServerCertificate=true"
+        );
+        let Target::SqlServer(t) = &target else {
+            panic!("not SQL Server")
+        };
         assert_eq!(t.config.get_addr(), "db.example:14330");
-        let env = Target::parse_with("mssql://u@h/db", || Ok(Some(Secret::new("env-pass-1")))).unwrap();
+        let env =
+            Target::parse_with("mssql://u@h/db", || Ok(Some(Secret::new("env-pass-1")))).unwrap();
         assert_eq!(env.display(), "mssql://u@h/db");
         assert!(Target::parse_with("mssql://u@h/db", no_env).is_err());
-        assert!(Target::parse_with("mssql://h/db", || Ok(Some(Secret::new("env-pass-1")))).is_err());
-        assert!(Target::parse_with("mssql://u@h/db?foo=1", || Ok(Some(Secret::new("env-pass-1")))).is_err());
+        assert!(
+            Target::parse_with("mssql://h/db", || Ok(Some(Secret::new("env-pass-1")))).is_err()
+        );
+        assert!(
+            Target::parse_with("mssql://u@h/db?foo=1", || Ok(Some(Secret::new(
+                "env-pass-1"
+            ))))
+            .is_err()
+        );
     }
 }

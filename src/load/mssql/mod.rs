@@ -9,9 +9,9 @@
 
 mod errors;
 mod sql;
-mod types;
 #[cfg(test)]
 mod tests;
+mod types;
 
 use std::time::Duration;
 
@@ -20,7 +20,7 @@ use tokio::net::TcpStream;
 use tokio_util::compat::{Compat, TokioAsyncWriteCompatExt};
 
 use super::input::{Progress, StagedRows};
-use super::table::{self, Declared};
+use super::table::{self, Declared, TableName};
 use super::target::SqlServerTarget;
 use super::{Counts, Job, LoadError, batch::StagedBatch};
 use crate::error::Error;
@@ -30,29 +30,68 @@ type Connection = Client<Compat<TcpStream>>;
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 
-pub(super) async fn load(target: &SqlServerTarget, job: &Job, mut rows: StagedRows) -> Result<Counts, Error> {
+pub(super) async fn load(
+    target: &SqlServerTarget,
+    job: &Job,
+    mut rows: StagedRows,
+) -> Result<Counts, Error> {
     let shown = target.display();
-    let on = |what: &'static str| move |e| database_error(what, shown, e);
     let mut client = connect(target).await?;
     prepare_table(&mut client, job, shown).await?;
-    client.simple_query(sql::create_staged(&job.table)).await.map_err(on("create the staging area"))?
-        .into_results().await.map_err(on("create the staging area"))?;
+    let create_staged = sql::create_staged(&job.table);
+    run_batch(
+        &mut client,
+        &create_staged,
+        "create the staging area",
+        shown,
+    )
+    .await?;
     let staged = bulk_load(&mut client, &mut rows, shown).await?;
-    client.simple_query(sql::INDEX_STAGED).await.map_err(on("index the staged rows"))?
-        .into_results().await.map_err(on("index the staged rows"))?;
+    run_batch(
+        &mut client,
+        sql::INDEX_STAGED,
+        "index the staged rows",
+        shown,
+    )
+    .await?;
     let counts = match apply(&mut client, job, shown).await {
         Ok(counts) => counts,
         Err(e) => {
             // XACT_ABORT has rolled back already unless the connection broke;
             // this is for the cases in between.
-            if let Ok(stream) = client.simple_query(sql::ROLLBACK).await {
-                let _ = stream.into_results().await;
-            }
+            let _ = run_batch(&mut client, sql::ROLLBACK, "roll back", shown).await;
             return Err(e.into());
         }
     };
     let _ = client.close().await;
     Ok(Counts { staged, ..counts })
+}
+
+/// [`super::check`] for SQL Server: logs in and reads the table's columns.
+pub(super) async fn check(
+    target: &SqlServerTarget,
+    table: &TableName,
+    create_table: bool,
+) -> Result<String, LoadError> {
+    let shown = target.display();
+    let mut client = connect(target).await?;
+    let actual = columns(&mut client, &sql::quoted(table), shown).await?;
+    let _ = client.close().await;
+    if actual.is_empty() {
+        if create_table {
+            return Ok(format!(
+                "SQL Server {shown}: no table {table} yet; --create-table creates it"
+            ));
+        }
+        return Err(table::missing(&table.to_string()));
+    }
+    let differences = table::differences(&sql::expected_columns(), &actual);
+    if !differences.is_empty() {
+        return Err(table::mismatch(&table.to_string(), &differences));
+    }
+    Ok(format!(
+        "SQL Server {shown}: table {table} matches the staged schema"
+    ))
 }
 
 async fn connect(target: &SqlServerTarget) -> Result<Connection, LoadError> {
@@ -63,12 +102,27 @@ async fn connect(target: &SqlServerTarget) -> Result<Connection, LoadError> {
         let address = config.get_addr();
         let tcp = tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect(&address))
             .await
-            .map_err(|_| LoadError::Unavailable(format!("SQL Server {shown}: no answer from {address} in {CONNECT_TIMEOUT:?}")))?
-            .map_err(|e| LoadError::Unavailable(format!("SQL Server {shown}: cannot connect to {address}: {e}")))?;
+            .map_err(|_| {
+                LoadError::Unavailable(format!(
+                    "SQL Server {shown}: no answer from {address} in {CONNECT_TIMEOUT:?}"
+                ))
+            })?
+            .map_err(|e| {
+                LoadError::Unavailable(format!(
+                    "SQL Server {shown}: cannot connect to {address}: {e}"
+                ))
+            })?;
         let _ = tcp.set_nodelay(true);
-        let login = tokio::time::timeout(CONNECT_TIMEOUT, Client::connect(config.clone(), tcp.compat_write()))
-            .await
-            .map_err(|_| LoadError::Unavailable(format!("SQL Server {shown}: the login did not finish in {CONNECT_TIMEOUT:?}")))?;
+        let login = tokio::time::timeout(
+            CONNECT_TIMEOUT,
+            Client::connect(config.clone(), tcp.compat_write()),
+        )
+        .await
+        .map_err(|_| {
+            LoadError::Unavailable(format!(
+                "SQL Server {shown}: the login did not finish in {CONNECT_TIMEOUT:?}"
+            ))
+        })?;
         match login {
             Ok(client) => return Ok(client),
             Err(tiberius::error::Error::Routing { host, port }) => {
@@ -78,7 +132,9 @@ async fn connect(target: &SqlServerTarget) -> Result<Connection, LoadError> {
             Err(e) => return Err(database_error("log in", shown, e)),
         }
     }
-    Err(LoadError::Unavailable(format!("SQL Server {shown}: the login was redirected more than once")))
+    Err(LoadError::Unavailable(format!(
+        "SQL Server {shown}: the login was redirected more than once"
+    )))
 }
 
 /// Checks the table against the staged schema; creates it when missing only
@@ -91,20 +147,53 @@ async fn prepare_table(client: &mut Connection, job: &Job, shown: &str) -> Resul
             return Err(table::missing(&job.table.to_string()));
         }
         tracing::info!(table = %job.table, "creating the table (--create-table)");
-        let on = |e| database_error("create the table", shown, e);
-        client.simple_query(sql::create_table(&job.table)).await.map_err(on)?.into_results().await.map_err(on)?;
+        let create = sql::create_table(&job.table);
+        run_batch(client, &create, "create the table", shown).await?;
         if let Some(view) = sql::create_view(&job.table) {
-            client.simple_query(view).await.map_err(on)?.into_results().await.map_err(on)?;
+            run_batch(client, view, "create the quantities view", shown).await?;
         }
         return Ok(());
     }
     let differences = table::differences(&sql::expected_columns(), &actual);
-    if differences.is_empty() { Ok(()) } else { Err(table::mismatch(&job.table.to_string(), &differences)) }
+    if differences.is_empty() {
+        Ok(())
+    } else {
+        Err(table::mismatch(&job.table.to_string(), &differences))
+    }
 }
 
-async fn columns(client: &mut Connection, quoted: &str, shown: &str) -> Result<Vec<Declared>, LoadError> {
+/// Runs a batch whose results the load does not read (a SQL batch, not
+/// sp_executesql, so a #temp table it creates outlives it).
+async fn run_batch(
+    client: &mut Connection,
+    text: &str,
+    what: &str,
+    shown: &str,
+) -> Result<(), LoadError> {
+    let on = |e| database_error(what, shown, e);
+    client
+        .simple_query(text)
+        .await
+        .map_err(on)?
+        .into_results()
+        .await
+        .map_err(on)?;
+    Ok(())
+}
+
+async fn columns(
+    client: &mut Connection,
+    quoted: &str,
+    shown: &str,
+) -> Result<Vec<Declared>, LoadError> {
     let on = |e| database_error("read the table's columns", shown, e);
-    let rows = client.query(sql::COLUMNS_QUERY, &[&quoted]).await.map_err(on)?.into_first_result().await.map_err(on)?;
+    let rows = client
+        .query(sql::COLUMNS_QUERY, &[&quoted])
+        .await
+        .map_err(on)?
+        .into_first_result()
+        .await
+        .map_err(on)?;
     rows.iter()
         .map(|row| {
             let name: &str = row.try_get(0)?.unwrap_or_default();
@@ -114,14 +203,22 @@ async fn columns(client: &mut Connection, quoted: &str, shown: &str) -> Result<V
             let scale: u8 = row.try_get(4)?.unwrap_or_default();
             let nullable: bool = row.try_get(5)?.unwrap_or_default();
             let sql_type = sql::declared_type(type_name, max_length, precision, scale);
-            Ok(Declared { name: name.to_owned(), sql_type, nullable })
+            Ok(Declared {
+                name: name.to_owned(),
+                sql_type,
+                nullable,
+            })
         })
         .collect::<Result<_, tiberius::error::Error>>()
         .map_err(on)
 }
 
 /// Sends every staged row through one TDS bulk load; returns how many.
-async fn bulk_load(client: &mut Connection, rows: &mut StagedRows, shown: &str) -> Result<u64, Error> {
+async fn bulk_load(
+    client: &mut Connection,
+    rows: &mut StagedRows,
+    shown: &str,
+) -> Result<u64, Error> {
     let on = |e| database_error("bulk load the staged rows", shown, e);
     let mut request = client.bulk_insert(sql::STAGED).await.map_err(on)?;
     let mut progress = Progress::new();
@@ -148,11 +245,18 @@ async fn apply(client: &mut Connection, job: &Job, shown: &str) -> Result<Counts
         .await
         .map_err(on)?;
     let row = results.iter().flatten().next().ok_or_else(|| {
-        LoadError::Task(format!("SQL Server {shown}: the load batch returned no counts"))
+        LoadError::Task(format!(
+            "SQL Server {shown}: the load batch returned no counts"
+        ))
     })?;
     let count = |name: &str| -> Result<u64, LoadError> {
         let value: Option<i64> = row.try_get(name).map_err(on)?;
         Ok(value.unwrap_or_default().max(0) as u64)
     };
-    Ok(Counts { staged: 0, inserted: count("inserted")?, updated: count("updated")?, deleted: count("deleted")? })
+    Ok(Counts {
+        staged: 0,
+        inserted: count("inserted")?,
+        updated: count("updated")?,
+        deleted: count("deleted")?,
+    })
 }

@@ -13,8 +13,10 @@ use super::super::LoadMode;
 use super::super::table::{self, ColumnType, Declared, TableName};
 use crate::schema::staged::{COLUMNS, Kind, MERGE_KEY, MONEY_PRECISION, MONEY_SCALE};
 
-pub(super) const TABLE_DDL: &str = include_str!("../../../sql/staging/create_tiktok_shop_orders_table.sql");
-pub(super) const VIEW_DDL: &str = include_str!("../../../sql/staging/views/v_tiktok_shop_order_sku_quantities.sql");
+pub(super) const TABLE_DDL: &str =
+    include_str!("../../../sql/staging/create_tiktok_shop_orders_table.sql");
+pub(super) const VIEW_DDL: &str =
+    include_str!("../../../sql/staging/views/v_tiktok_shop_order_sku_quantities.sql");
 /// The table the DDL files name.
 pub(super) const DDL_TABLE: &str = "dbo.tiktok_shop_orders";
 const DDL_TABLE_NAME: &str = "tiktok_shop_orders";
@@ -38,7 +40,11 @@ pub(super) fn expected_columns() -> Vec<Declared> {
 
 /// `[schema].[name]`, dbo when `--table` names no schema.
 pub(super) fn quoted(table: &TableName) -> String {
-    format!("[{}].[{}]", table.schema.as_deref().unwrap_or("dbo"), table.name)
+    format!(
+        "[{}].[{}]",
+        table.schema.as_deref().unwrap_or("dbo"),
+        table.name
+    )
 }
 
 /// The table's columns (`@P1`: the quoted table name). No rows: no table,
@@ -50,7 +56,9 @@ pub(super) const COLUMNS_QUERY: &str = "SELECT c.name, t.name AS type_name, c.ma
 /// A column's type as the DDL writes it, from `sys.columns`/`sys.types`.
 pub(super) fn declared_type(type_name: &str, max_length: i16, precision: u8, scale: u8) -> String {
     match type_name.to_ascii_lowercase().as_str() {
-        "nvarchar" | "nchar" | "varchar" | "char" if max_length < 0 => format!("{}(MAX)", type_name.to_uppercase()),
+        "nvarchar" | "nchar" | "varchar" | "char" if max_length < 0 => {
+            format!("{}(MAX)", type_name.to_uppercase())
+        }
         "nvarchar" | "nchar" => format!("{}({})", type_name.to_uppercase(), max_length / 2),
         "varchar" | "char" => format!("{}({max_length})", type_name.to_uppercase()),
         "decimal" | "numeric" => format!("{}({precision},{scale})", type_name.to_uppercase()),
@@ -62,7 +70,10 @@ pub(super) fn declared_type(type_name: &str, max_length: i16, precision: u8, sca
 /// The table DDL of `sql/` for `table` (its name swapped in).
 pub(super) fn create_table(table: &TableName) -> String {
     const MARK: &str = "\u{1}table\u{1}";
-    TABLE_DDL.replace(DDL_TABLE, MARK).replace(DDL_TABLE_NAME, &table.name).replace(MARK, &quoted(table))
+    TABLE_DDL
+        .replace(DDL_TABLE, MARK)
+        .replace(DDL_TABLE_NAME, &table.name)
+        .replace(MARK, &quoted(table))
 }
 
 /// The view DDL of `sql/`, only for the table it is written for.
@@ -75,12 +86,17 @@ pub(super) fn create_view(table: &TableName) -> Option<&'static str> {
 /// conflicts between tempdb and the staging database.
 pub(super) fn create_staged(table: &TableName) -> String {
     let columns: Vec<&str> = COLUMNS.iter().map(|c| c.name).collect();
-    format!("SELECT TOP (0) {} INTO {STAGED} FROM {};", columns.join(", "), quoted(table))
+    format!(
+        "SELECT TOP (0) {} INTO {STAGED} FROM {};",
+        columns.join(", "),
+        quoted(table)
+    )
 }
 
 /// Built after the bulk load: one sort instead of index upkeep per row;
 /// UNIQUE also tells the optimizer one staged row meets one table row.
-pub(super) const INDEX_STAGED: &str = "CREATE UNIQUE CLUSTERED INDEX ix_staged_rows_key ON #staged_rows (order_id, item_id);";
+pub(super) const INDEX_STAGED: &str =
+    "CREATE UNIQUE CLUSTERED INDEX ix_staged_rows_key ON #staged_rows (order_id, item_id);";
 
 pub(super) const ROLLBACK: &str = "IF @@TRANCOUNT > 0 ROLLBACK TRANSACTION;";
 
@@ -110,7 +126,11 @@ pub(super) fn apply(mode: LoadMode, table: &TableName) -> String {
                  CASE WHEN etl_batch_id = @P2 THEN 0 ELSE 1 END, etl_updated_at DESC, etl_batch_id DESC) AS rn \
                  FROM {t} WITH (TABLOCKX))\nDELETE FROM ranked WHERE rn > 1;\nSET @deduplicated = @@ROWCOUNT;\n"
             ),
-            merge(&format!("{t} WITH (HOLDLOCK)"), "s.etl_row_hash <> t.etl_row_hash", true),
+            merge(
+                &format!("{t} WITH (HOLDLOCK)"),
+                "s.etl_row_hash <> t.etl_row_hash",
+                true,
+            ),
         ),
     };
     format!(
@@ -136,9 +156,21 @@ fn merge(target: &str, when: &str, delete_missing: bool) -> String {
         .map(|c| format!("t.{0} = s.{0}", c.name))
         .chain([format!("t.{} = @P1", table::UPDATED_AT)])
         .collect();
-    let names: Vec<&str> = COLUMNS.iter().map(|c| c.name).chain([table::CREATED_AT, table::UPDATED_AT]).collect();
-    let values: Vec<String> = COLUMNS.iter().map(|c| format!("s.{}", c.name)).chain(["@P1".into(), "@P1".into()]).collect();
-    let delete = if delete_missing { "\nWHEN NOT MATCHED BY SOURCE THEN DELETE" } else { "" };
+    let names: Vec<&str> = COLUMNS
+        .iter()
+        .map(|c| c.name)
+        .chain([table::CREATED_AT, table::UPDATED_AT])
+        .collect();
+    let values: Vec<String> = COLUMNS
+        .iter()
+        .map(|c| format!("s.{}", c.name))
+        .chain(["@P1".into(), "@P1".into()])
+        .collect();
+    let delete = if delete_missing {
+        "\nWHEN NOT MATCHED BY SOURCE THEN DELETE"
+    } else {
+        ""
+    };
     format!(
         "MERGE INTO {target} AS t\nUSING {STAGED} AS s\nON {}\n\
          WHEN MATCHED AND ({when}) THEN UPDATE SET {}\n\

@@ -52,13 +52,31 @@ fn parse_with_gaps(what: &str, sql: &str) -> (Vec<Statement>, Vec<&'static str>)
 }
 
 fn all_statements() -> Vec<(String, String)> {
-    let other = TableName { schema: Some("etl".into()), name: "orders_copy".into() };
-    let default = TableName { schema: None, name: "tiktok_shop_orders".into() };
+    let other = TableName {
+        schema: Some("etl".into()),
+        name: "orders_copy".into(),
+    };
+    let default = TableName {
+        schema: None,
+        name: "tiktok_shop_orders".into(),
+    };
     let mut all = vec![
-        ("sql/01_create_database.sql".to_owned(), CREATE_DATABASE.to_owned()),
-        ("sql/staging/create_tiktok_shop_orders_table.sql".into(), sql::TABLE_DDL.into()),
-        ("sql/staging/views/v_tiktok_shop_order_sku_quantities.sql".into(), sql::VIEW_DDL.into()),
-        ("create_table(etl.orders_copy)".into(), sql::create_table(&other)),
+        (
+            "sql/01_create_database.sql".to_owned(),
+            CREATE_DATABASE.to_owned(),
+        ),
+        (
+            "sql/staging/create_tiktok_shop_orders_table.sql".into(),
+            sql::TABLE_DDL.into(),
+        ),
+        (
+            "sql/staging/views/v_tiktok_shop_order_sku_quantities.sql".into(),
+            sql::VIEW_DDL.into(),
+        ),
+        (
+            "create_table(etl.orders_copy)".into(),
+            sql::create_table(&other),
+        ),
         ("COLUMNS_QUERY".into(), sql::COLUMNS_QUERY.into()),
         ("create_staged".into(), sql::create_staged(&default)),
         ("INDEX_STAGED".into(), sql::INDEX_STAGED.into()),
@@ -77,14 +95,19 @@ fn every_statement_parses_with_the_mssql_dialect() {
         used.extend(parse_with_gaps(&what, &text).1);
     }
     for (gap, _) in PARSER_GAPS {
-        assert!(used.contains(&gap), "no statement uses {gap:?} any more: drop it from PARSER_GAPS");
+        assert!(
+            used.contains(&gap),
+            "no statement uses {gap:?} any more: drop it from PARSER_GAPS"
+        );
     }
 }
 
 /// The columns of the CREATE TABLE inside the DDL file's `IF … BEGIN … END`.
 fn ddl_columns() -> Vec<Declared> {
     let (statements, _) = parse_with_gaps("the table DDL", sql::TABLE_DDL);
-    let [Statement::If(block)] = &statements[..] else { panic!("the DDL is not one IF … BEGIN … END: {statements:?}") };
+    let [Statement::If(block)] = &statements[..] else {
+        panic!("the DDL is not one IF … BEGIN … END: {statements:?}")
+    };
     let create = block
         .if_block
         .statements()
@@ -105,7 +128,11 @@ fn ddl_columns() -> Vec<Declared> {
                 [ColumnOption::NotNull] => false,
                 _ => panic!("{}: say NULL or NOT NULL, and nothing else", c.name),
             };
-            Declared { name: c.name.value.clone(), sql_type: c.data_type.to_string(), nullable }
+            Declared {
+                name: c.name.value.clone(),
+                sql_type: c.data_type.to_string(),
+                nullable,
+            }
         })
         .collect()
 }
@@ -117,7 +144,13 @@ fn ddl_file_matches_the_staged_columns_exactly() {
     for (i, (want, have)) in expected.iter().zip(&actual).enumerate() {
         assert_eq!(have, want, "column {} of the DDL", i + 1);
     }
-    assert_eq!(actual.len(), expected.len(), "the DDL has {} columns, COLUMNS + load times {}", actual.len(), expected.len());
+    assert_eq!(
+        actual.len(),
+        expected.len(),
+        "the DDL has {} columns, COLUMNS + load times {}",
+        actual.len(),
+        expected.len()
+    );
     assert!(sql::TABLE_DDL.contains("UNIQUE NONCLUSTERED (etl_batch_id, order_id, item_id)"));
     assert!(sql::TABLE_DDL.contains("CREATE CLUSTERED INDEX cx_tiktok_shop_orders_order_item ON dbo.tiktok_shop_orders (order_id, item_id)"));
 }
@@ -136,36 +169,84 @@ fn sys_columns_types_read_back_as_the_ddl_writes_them() {
 
 #[test]
 fn create_table_swaps_in_the_table_name() {
-    let default = sql::create_table(&TableName { schema: None, name: "tiktok_shop_orders".into() });
-    assert!(default.contains("OBJECT_ID(N'[dbo].[tiktok_shop_orders]', N'U')"), "{default}");
+    let default = sql::create_table(&TableName {
+        schema: None,
+        name: "tiktok_shop_orders".into(),
+    });
+    assert!(
+        default.contains("OBJECT_ID(N'[dbo].[tiktok_shop_orders]', N'U')"),
+        "{default}"
+    );
     assert!(default.contains("CREATE TABLE [dbo].[tiktok_shop_orders] ("));
-    let other = sql::create_table(&TableName { schema: Some("etl".into()), name: "tiktok_shop_orders_it".into() });
-    assert!(other.contains("CREATE TABLE [etl].[tiktok_shop_orders_it] ("), "{other}");
-    assert!(other.contains("CONSTRAINT uq_tiktok_shop_orders_it_batch_order_item UNIQUE"), "{other}");
+    let other = sql::create_table(&TableName {
+        schema: Some("etl".into()),
+        name: "tiktok_shop_orders_it".into(),
+    });
+    assert!(
+        other.contains("CREATE TABLE [etl].[tiktok_shop_orders_it] ("),
+        "{other}"
+    );
+    assert!(
+        other.contains("CONSTRAINT uq_tiktok_shop_orders_it_batch_order_item UNIQUE"),
+        "{other}"
+    );
     assert!(!other.contains("dbo."), "{other}");
-    assert!(sql::create_view(&TableName { schema: None, name: "tiktok_shop_orders".into() }).is_some());
-    assert!(sql::create_view(&TableName { schema: Some("etl".into()), name: "x".into() }).is_none());
+    assert!(
+        sql::create_view(&TableName {
+            schema: None,
+            name: "tiktok_shop_orders".into()
+        })
+        .is_some()
+    );
+    assert!(
+        sql::create_view(&TableName {
+            schema: Some("etl".into()),
+            name: "x".into()
+        })
+        .is_none()
+    );
 }
 
 #[test]
 fn each_mode_is_one_transaction_with_its_own_merge() {
-    let table = TableName { schema: None, name: "tiktok_shop_orders".into() };
+    let table = TableName {
+        schema: None,
+        name: "tiktok_shop_orders".into(),
+    };
     for mode in [LoadMode::Merge, LoadMode::Append, LoadMode::Replace] {
         let text = sql::apply(mode, &table);
-        assert!(text.starts_with("SET XACT_ABORT ON;\nSET NOCOUNT ON;\nBEGIN TRANSACTION;"), "{text}");
+        assert!(
+            text.starts_with("SET XACT_ABORT ON;\nSET NOCOUNT ON;\nBEGIN TRANSACTION;"),
+            "{text}"
+        );
         assert!(text.trim_end().ends_with("COMMIT TRANSACTION;"));
         assert_eq!(text.matches("MERGE INTO").count(), 1, "{mode:?}");
         assert!(text.contains("OUTPUT $action INTO @actions;"));
-        assert!(!text.contains("t.order_id = s.order_id,"), "{mode:?} must not update the key");
+        assert!(
+            !text.contains("t.order_id = s.order_id,"),
+            "{mode:?} must not update the key"
+        );
         assert!(text.contains("t.etl_updated_at = @P1"));
-        assert!(!text.contains("t.etl_created_at ="), "{mode:?} must keep etl_created_at");
+        assert!(
+            !text.contains("t.etl_created_at ="),
+            "{mode:?} must keep etl_created_at"
+        );
     }
     let merge = sql::apply(LoadMode::Merge, &table);
     assert!(merge.contains("WHEN MATCHED AND (s.update_time > t.update_time OR (s.update_time = t.update_time AND s.etl_row_hash <> t.etl_row_hash))"));
-    assert!(!merge.contains("NOT MATCHED BY SOURCE"), "merge never deletes");
+    assert!(
+        !merge.contains("NOT MATCHED BY SOURCE"),
+        "merge never deletes"
+    );
     let append = sql::apply(LoadMode::Append, &table);
     assert!(append.contains("WITH batch AS (SELECT * FROM [dbo].[tiktok_shop_orders] WITH (HOLDLOCK) WHERE etl_batch_id = @P2)"));
-    assert!(append.contains("MERGE INTO batch AS t") && append.contains("WHEN NOT MATCHED BY SOURCE THEN DELETE"));
+    assert!(
+        append.contains("MERGE INTO batch AS t")
+            && append.contains("WHEN NOT MATCHED BY SOURCE THEN DELETE")
+    );
     let replace = sql::apply(LoadMode::Replace, &table);
-    assert!(replace.contains("DELETE FROM ranked WHERE rn > 1;") && replace.contains("WHEN NOT MATCHED BY SOURCE THEN DELETE"));
+    assert!(
+        replace.contains("DELETE FROM ranked WHERE rn > 1;")
+            && replace.contains("WHEN NOT MATCHED BY SOURCE THEN DELETE")
+    );
 }

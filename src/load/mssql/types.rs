@@ -37,12 +37,17 @@ pub(super) fn numeric(units: i128) -> Numeric {
 /// A DATETIME2(3) value of milliseconds since 1970 (UTC).
 pub(super) fn datetime2(ms: i64) -> Result<DateTime2, LoadError> {
     if !(MIN_TIME_MS..=MAX_TIME_MS).contains(&ms) {
-        return Err(LoadError::Input(format!("{ms} ms from 1970 is outside the years DATETIME2 holds")));
+        return Err(LoadError::Input(format!(
+            "{ms} ms from 1970 is outside the years DATETIME2 holds"
+        )));
     }
     let days = ms.div_euclid(MS_PER_DAY) + UNIX_EPOCH_DAY;
     let millis_of_day = ms.rem_euclid(MS_PER_DAY);
     // Both are non-negative and in range after the check above.
-    Ok(DateTime2::new(Date::new(days as u32), Time::new(millis_of_day as u64, 3)))
+    Ok(DateTime2::new(
+        Date::new(days as u32),
+        Time::new(millis_of_day as u64, 3),
+    ))
 }
 
 /// Row `row` of `batch` as a TDS row, columns in `COLUMNS` order.
@@ -50,11 +55,15 @@ pub(super) fn row(batch: &StagedBatch<'_>, row: usize) -> Result<TokenRow<'stati
     let mut out = TokenRow::with_capacity(batch.columns.len());
     for values in &batch.columns {
         let value = match values {
-            Values::Text(a) => ColumnData::String(a.is_valid(row).then(|| Cow::Owned(a.value(row).to_owned()))),
-            Values::Money(a) => ColumnData::Numeric(a.is_valid(row).then(|| numeric(a.value(row)))),
-            Values::Time(a) => {
-                ColumnData::DateTime2(if a.is_valid(row) { Some(datetime2(a.value(row))?) } else { None })
+            Values::Text(a) => {
+                ColumnData::String(a.is_valid(row).then(|| Cow::Owned(a.value(row).to_owned())))
             }
+            Values::Money(a) => ColumnData::Numeric(a.is_valid(row).then(|| numeric(a.value(row)))),
+            Values::Time(a) => ColumnData::DateTime2(if a.is_valid(row) {
+                Some(datetime2(a.value(row))?)
+            } else {
+                None
+            }),
             Values::Bool(a) => ColumnData::Bit(a.is_valid(row).then(|| a.value(row))),
             Values::Int(a) => ColumnData::I32(a.is_valid(row).then(|| a.value(row))),
         };
@@ -79,7 +88,11 @@ mod tests {
         ] {
             let n = numeric(units);
             assert_eq!((n.value(), n.scale()), (units, 4), "{text}");
-            assert!(n.precision() <= 19, "{text} needs precision {}", n.precision());
+            assert!(
+                n.precision() <= 19,
+                "{text} needs precision {}",
+                n.precision()
+            );
             let whole = units / 10_000;
             let fraction = (units % 10_000).abs();
             let sign = if units < 0 && whole == 0 { "-" } else { "" };
@@ -88,7 +101,9 @@ mod tests {
     }
 
     fn expected(y: i32, m: u32, d: u32, ms_of_day: u64) -> (u32, u64) {
-        let days = NaiveDate::from_ymd_opt(y, m, d).unwrap().signed_duration_since(NaiveDate::from_ymd_opt(1, 1, 1).unwrap());
+        let days = NaiveDate::from_ymd_opt(y, m, d)
+            .unwrap()
+            .signed_duration_since(NaiveDate::from_ymd_opt(1, 1, 1).unwrap());
         (days.num_days() as u32, ms_of_day)
     }
 
@@ -96,14 +111,24 @@ mod tests {
     fn times_become_datetime2_at_scale_3() {
         let cases = [
             (0, expected(1970, 1, 1, 0)),
-            (Utc.with_ymd_and_hms(2026, 11, 25, 6, 0, 0).unwrap().timestamp_millis() + 123, expected(2026, 11, 25, 21_600_123)),
+            (
+                Utc.with_ymd_and_hms(2026, 11, 25, 6, 0, 0)
+                    .unwrap()
+                    .timestamp_millis()
+                    + 123,
+                expected(2026, 11, 25, 21_600_123),
+            ),
             (-1, expected(1969, 12, 31, 86_399_999)),
             (MIN_TIME_MS, expected(1, 1, 1, 0)),
             (MAX_TIME_MS, expected(9999, 12, 31, 86_399_999)),
         ];
         for (ms, (days, increments)) in cases {
             let dt = datetime2(ms).unwrap();
-            assert_eq!((dt.date().days(), dt.time().increments(), dt.time().scale()), (days, increments, 3), "{ms}");
+            assert_eq!(
+                (dt.date().days(), dt.time().increments(), dt.time().scale()),
+                (days, increments, 3),
+                "{ms}"
+            );
         }
         assert!(datetime2(MAX_TIME_MS + 1).is_err());
         assert!(datetime2(MIN_TIME_MS - 1).is_err());

@@ -12,7 +12,7 @@ mod values;
 
 use std::path::Path;
 
-use rusqlite::{Connection, ErrorCode, Transaction, TransactionBehavior};
+use rusqlite::{Connection, ErrorCode, OpenFlags, Transaction, TransactionBehavior};
 
 use super::input::{Progress, StagedRows};
 use super::table::{self, Declared, TableName};
@@ -26,27 +26,36 @@ pub(super) fn load(target: SqliteTarget, job: Job, mut rows: StagedRows) -> Resu
     let path = target.path.as_path();
     let on = |what: &'static str| move |e: rusqlite::Error| database_error(what, path, e);
     let mut conn = open(&target)?;
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(on("start the load transaction"))?;
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(on("start the load transaction"))?;
     prepare_table(&tx, &table, path)?;
-    tx.execute_batch(&sql::create_staged()).map_err(on("create the staging area"))?;
+    tx.execute_batch(&sql::create_staged())
+        .map_err(on("create the staging area"))?;
     let staged = stage(&tx, &mut rows, path)?;
-    tx.execute_batch(sql::INDEX_STAGED).map_err(on("index the staged rows"))?;
+    tx.execute_batch(sql::INDEX_STAGED)
+        .map_err(on("index the staged rows"))?;
 
     let load_time = {
         let mut text = String::new();
         values::write_time(&mut text, job.load_time.timestamp_millis());
         text
     };
-    let mut counts = Counts { staged, ..Counts::default() };
+    let mut counts = Counts {
+        staged,
+        ..Counts::default()
+    };
     for (effect, statement) in sql::statements(job.mode, &table) {
-        let changed = execute(&tx, &statement, &[&load_time, &job.run_id]).map_err(on("apply the staged rows"))?;
+        let changed = execute(&tx, &statement, &[&load_time, &job.run_id])
+            .map_err(on("apply the staged rows"))?;
         match effect {
             Effect::Inserted => counts.inserted += changed,
             Effect::Updated => counts.updated += changed,
             Effect::Deleted => counts.deleted += changed,
         }
     }
-    tx.execute_batch(sql::DROP_STAGED).map_err(on("drop the staging area"))?;
+    tx.execute_batch(sql::DROP_STAGED)
+        .map_err(on("drop the staging area"))?;
     tx.commit().map_err(on("commit the load"))?;
     Ok(counts)
 }
@@ -65,43 +74,98 @@ pub(super) fn table_name(name: &TableName) -> Result<String, LoadError> {
 fn open(target: &SqliteTarget) -> Result<Connection, LoadError> {
     if let Some(dir) = target.path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|e| {
-            LoadError::database(format!("cannot create the directory of {}", target.path.display()), Failure::Fatal, e)
+            LoadError::database(
+                format!("cannot create the directory of {}", target.path.display()),
+                Failure::Fatal,
+                e,
+            )
         })?;
     }
     let on = |what: &'static str| move |e: rusqlite::Error| database_error(what, &target.path, e);
     let conn = Connection::open(&target.path).map_err(on("open"))?;
-    conn.busy_timeout(target.busy_timeout).map_err(on("configure"))?;
+    conn.busy_timeout(target.busy_timeout)
+        .map_err(on("configure"))?;
     // WAL lets readers read while a load writes; NORMAL is durable enough
     // with WAL (a crash loses at most the last commit, never consistency).
     conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get::<_, String>(0))
         .map_err(on("switch to WAL mode"))?;
-    conn.pragma_update(None, "synchronous", "NORMAL").map_err(on("configure"))?;
-    conn.pragma_update(None, "cache_size", -131_072).map_err(on("configure"))?;
+    conn.pragma_update(None, "synchronous", "NORMAL")
+        .map_err(on("configure"))?;
+    // 128 MiB of page cache each for the table and the staged rows.
+    for schema in ["main", "temp"] {
+        conn.pragma_update(Some(schema), "cache_size", -131_072)
+            .map_err(on("configure"))?;
+    }
     Ok(conn)
+}
+
+/// [`super::check`] for SQLite: opens the file read-only (never creates it).
+pub(super) fn check(target: &SqliteTarget, table: &str) -> Result<String, LoadError> {
+    let path = target.path.as_path();
+    if !path.exists() {
+        return Ok(format!(
+            "SQLite {}: no database yet; the first load creates it",
+            path.display()
+        ));
+    }
+    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .map_err(|e| database_error("open", path, e))?;
+    let actual = declared_columns(&conn, table, path)?;
+    if actual.is_empty() {
+        return Ok(format!(
+            "SQLite {}: no table {table} yet; the first load creates it",
+            path.display()
+        ));
+    }
+    let differences = table::differences(&sql::expected_columns(), &actual);
+    if !differences.is_empty() {
+        return Err(table::mismatch(table, &differences));
+    }
+    Ok(format!(
+        "SQLite {}: table {table} matches the staged schema",
+        path.display()
+    ))
+}
+
+/// The table's columns as SQLite declares them; none when there is no table.
+fn declared_columns(
+    conn: &Connection,
+    table: &str,
+    path: &Path,
+) -> Result<Vec<Declared>, LoadError> {
+    let on = |e| database_error("read the table's columns", path, e);
+    let mut statement = conn.prepare(sql::TABLE_INFO).map_err(on)?;
+    let columns = statement
+        .query_map([table], |row| {
+            Ok(Declared {
+                name: row.get(0)?,
+                sql_type: row.get(1)?,
+                nullable: row.get::<_, i64>(2)? == 0,
+            })
+        })
+        .map_err(on)?;
+    columns.collect::<Result<_, _>>().map_err(on)
 }
 
 /// Checks the table against the staged schema, creating it when missing.
 fn prepare_table(tx: &Transaction<'_>, table: &str, path: &Path) -> Result<(), LoadError> {
     let on = |what: &'static str| move |e: rusqlite::Error| database_error(what, path, e);
-    let actual: Vec<Declared> = {
-        let mut statement = tx.prepare(sql::TABLE_INFO).map_err(on("read the table's columns"))?;
-        let columns = statement
-            .query_map([table], |row| {
-                Ok(Declared { name: row.get(0)?, sql_type: row.get(1)?, nullable: row.get::<_, i64>(2)? == 0 })
-            })
-            .map_err(on("read the table's columns"))?;
-        columns.collect::<Result<_, _>>().map_err(on("read the table's columns"))?
-    };
+    let actual = declared_columns(tx, table, path)?;
     if actual.is_empty() {
-        tracing::info!(table, "creating the table (SQLite targets create a missing table)");
-        tx.execute_batch(&sql::create_table(table)).map_err(on("create the table"))?;
+        tracing::info!(
+            table,
+            "creating the table (SQLite targets create a missing table)"
+        );
+        tx.execute_batch(&sql::create_table(table))
+            .map_err(on("create the table"))?;
     } else {
         let differences = table::differences(&sql::expected_columns(), &actual);
         if !differences.is_empty() {
             return Err(table::mismatch(table, &differences));
         }
     }
-    tx.execute_batch(&sql::view(table)).map_err(on("create the quantities view"))
+    tx.execute_batch(&sql::view(table))
+        .map_err(on("create the quantities view"))
 }
 
 /// Inserts every staged row into `temp.staged_rows`; returns how many.
@@ -139,15 +203,18 @@ fn database_error(what: &str, path: &Path, e: rusqlite::Error) -> LoadError {
             Failure::Retryable,
             "another process holds the database; retry later, or wait longer with ?busy_timeout_ms=N in the target",
         ),
-        Some(ErrorCode::SystemIoFailure | ErrorCode::DiskFull) => {
-            (Failure::Retryable, "the disk failed or is full; free space and retry")
-        }
-        Some(ErrorCode::CannotOpen | ErrorCode::PermissionDenied | ErrorCode::ReadOnly) => {
-            (Failure::Fatal, "check the path in --target and that this user may write it")
-        }
-        Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt) => {
-            (Failure::Fatal, "the file is not a usable SQLite database; point --target at another file")
-        }
+        Some(ErrorCode::SystemIoFailure | ErrorCode::DiskFull) => (
+            Failure::Retryable,
+            "the disk failed or is full; free space and retry",
+        ),
+        Some(ErrorCode::CannotOpen | ErrorCode::PermissionDenied | ErrorCode::ReadOnly) => (
+            Failure::Fatal,
+            "check the path in --target and that this user may write it",
+        ),
+        Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt) => (
+            Failure::Fatal,
+            "the file is not a usable SQLite database; point --target at another file",
+        ),
         Some(ErrorCode::ConstraintViolation) => (
             Failure::Fatal,
             "the table holds several rows of one (order_id, item_id), as append loads leave them; \
@@ -155,5 +222,49 @@ fn database_error(what: &str, path: &Path, e: rusqlite::Error) -> LoadError {
         ),
         _ => (Failure::Fatal, "this is not expected to pass on a retry"),
     };
-    LoadError::database(format!("SQLite {}: cannot {what} ({hint})", path.display()), failure, e)
+    LoadError::database(
+        format!("SQLite {}: cannot {what} ({hint})", path.display()),
+        failure,
+        e,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    fn target(path: &Path) -> SqliteTarget {
+        match super::super::target::Target::parse_with(
+            &format!("sqlite://{}", path.display()),
+            || Ok(None),
+        ) {
+            Ok(super::super::target::Target::Sqlite(t)) => t,
+            _ => panic!("not a SQLite target"),
+        }
+    }
+
+    #[test]
+    fn check_reads_without_creating_and_names_differences() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.db");
+        let t = target(&path);
+        assert_eq!(t.busy_timeout, Duration::from_millis(5000));
+        assert!(check(&t, "orders").unwrap().contains("no database yet"));
+        assert!(!path.exists(), "check created the database");
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch("CREATE TABLE other (a TEXT)").unwrap();
+        assert!(check(&t, "orders").unwrap().contains("no table orders yet"));
+        conn.execute_batch(&sql::create_table("orders")).unwrap();
+        assert!(
+            check(&t, "orders")
+                .unwrap()
+                .contains("matches the staged schema")
+        );
+        conn.execute_batch("ALTER TABLE orders DROP COLUMN is_gift")
+            .unwrap();
+        let err = check(&t, "orders").unwrap_err().to_string();
+        assert!(err.contains("missing columns: is_gift"), "{err}");
+    }
 }

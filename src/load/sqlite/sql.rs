@@ -15,7 +15,8 @@ use super::super::table::{self, ColumnType, Declared};
 use crate::schema::staged::{COLUMNS, Kind, MERGE_KEY};
 
 /// The T-SQL view; SQLite reuses its SELECT (see [`view`]).
-const VIEW_SQL: &str = include_str!("../../../sql/staging/views/v_tiktok_shop_order_sku_quantities.sql");
+const VIEW_SQL: &str =
+    include_str!("../../../sql/staging/views/v_tiktok_shop_order_sku_quantities.sql");
 const DEFAULT_TABLE: &str = "tiktok_shop_orders";
 
 /// Which count a statement's changed rows add to.
@@ -29,7 +30,9 @@ pub(super) enum Effect {
 pub(super) fn sql_type(column: ColumnType) -> String {
     match column {
         ColumnType::Staged(Kind::Bool | Kind::Int) => "INTEGER",
-        ColumnType::Staged(Kind::Text(_) | Kind::Money | Kind::Time) | ColumnType::LoadTime => "TEXT",
+        ColumnType::Staged(Kind::Text(_) | Kind::Money | Kind::Time) | ColumnType::LoadTime => {
+            "TEXT"
+        }
     }
     .to_owned()
 }
@@ -43,12 +46,20 @@ fn quote(name: &str) -> String {
 }
 
 /// The table's columns as SQLite declares them (none: no such table).
-pub(super) const TABLE_INFO: &str = "SELECT name, type, \"notnull\" FROM main.pragma_table_info(?1) ORDER BY cid";
+pub(super) const TABLE_INFO: &str =
+    "SELECT name, type, \"notnull\" FROM main.pragma_table_info(?1) ORDER BY cid";
 
 pub(super) fn create_table(table: &str) -> String {
     let columns: Vec<String> = expected_columns()
         .iter()
-        .map(|c| format!("    {} {}{}", quote(&c.name), c.sql_type, if c.nullable { "" } else { " NOT NULL" }))
+        .map(|c| {
+            format!(
+                "    {} {}{}",
+                quote(&c.name),
+                c.sql_type,
+                if c.nullable { "" } else { " NOT NULL" }
+            )
+        })
         .collect();
     format!(
         "CREATE TABLE main.{t} (\n{}\n);\n\
@@ -65,31 +76,52 @@ pub(super) fn create_table(table: &str) -> String {
 /// `v_tiktok_shop_order_sku_quantities` for the default table, else
 /// `v_<table>_sku_quantities`.
 pub(super) fn view(table: &str) -> String {
-    let name = if table == DEFAULT_TABLE { "v_tiktok_shop_order_sku_quantities".to_owned() } else { format!("v_{table}_sku_quantities") };
+    let name = if table == DEFAULT_TABLE {
+        "v_tiktok_shop_order_sku_quantities".to_owned()
+    } else {
+        format!("v_{table}_sku_quantities")
+    };
     let select = VIEW_SQL
         .split_once("\nSELECT")
         .map(|(_, rest)| format!("SELECT{rest}"))
         .unwrap_or_default()
         .replace("dbo.tiktok_shop_orders", &format!("main.{}", quote(table)));
-    format!("CREATE VIEW IF NOT EXISTS main.{} AS\n{}", quote(&name), select.trim_end().trim_end_matches(';'))
+    format!(
+        "CREATE VIEW IF NOT EXISTS main.{} AS\n{}",
+        quote(&name),
+        select.trim_end().trim_end_matches(';')
+    )
 }
 
 pub(super) fn create_staged() -> String {
     let columns: Vec<String> = COLUMNS
         .iter()
-        .map(|c| format!("    {} {}", quote(c.name), sql_type(ColumnType::Staged(c.kind))))
+        .map(|c| {
+            format!(
+                "    {} {}",
+                quote(c.name),
+                sql_type(ColumnType::Staged(c.kind))
+            )
+        })
         .collect();
-    format!("DROP TABLE IF EXISTS temp.staged_rows;\nCREATE TEMP TABLE staged_rows (\n{}\n);", columns.join(",\n"))
+    format!(
+        "DROP TABLE IF EXISTS temp.staged_rows;\nCREATE TEMP TABLE staged_rows (\n{}\n);",
+        columns.join(",\n")
+    )
 }
 
 pub(super) fn insert_staged() -> String {
     let places: Vec<String> = (1..=COLUMNS.len()).map(|i| format!("?{i}")).collect();
-    format!("INSERT INTO temp.staged_rows VALUES ({})", places.join(", "))
+    format!(
+        "INSERT INTO temp.staged_rows VALUES ({})",
+        places.join(", ")
+    )
 }
 
 /// Built after the rows are in: one sort instead of a b-tree insert per row.
 /// UNIQUE guards the checks done on read.
-pub(super) const INDEX_STAGED: &str = "CREATE UNIQUE INDEX temp.staged_rows_key ON staged_rows (order_id, item_id);";
+pub(super) const INDEX_STAGED: &str =
+    "CREATE UNIQUE INDEX temp.staged_rows_key ON staged_rows (order_id, item_id);";
 
 pub(super) const DROP_STAGED: &str = "DROP TABLE temp.staged_rows;";
 
@@ -101,7 +133,10 @@ pub(super) fn statements(mode: LoadMode, table: &str) -> Vec<(Effect, String)> {
         LoadMode::Merge => vec![
             (
                 Effect::Updated,
-                update(&t, "(s.update_time > t.update_time OR (s.update_time = t.update_time AND s.etl_row_hash <> t.etl_row_hash))"),
+                update(
+                    &t,
+                    "(s.update_time > t.update_time OR (s.update_time = t.update_time AND s.etl_row_hash <> t.etl_row_hash))",
+                ),
             ),
             (Effect::Inserted, insert_new(&t, "")),
         ],
@@ -114,14 +149,20 @@ pub(super) fn statements(mode: LoadMode, table: &str) -> Vec<(Effect, String)> {
                     same_key()
                 ),
             ),
-            (Effect::Updated, update(&t, &format!("t.etl_batch_id = ?2 AND {hash_differs}"))),
+            (
+                Effect::Updated,
+                update(&t, &format!("t.etl_batch_id = ?2 AND {hash_differs}")),
+            ),
             (Effect::Inserted, insert_new(&t, " AND t.etl_batch_id = ?2")),
         ],
         LoadMode::Replace => vec![
             (Effect::Deleted, delete_duplicates(&t)),
             (
                 Effect::Deleted,
-                format!("DELETE FROM {t} AS t WHERE NOT EXISTS (SELECT 1 FROM temp.staged_rows AS s WHERE {})", same_key()),
+                format!(
+                    "DELETE FROM {t} AS t WHERE NOT EXISTS (SELECT 1 FROM temp.staged_rows AS s WHERE {})",
+                    same_key()
+                ),
             ),
             (Effect::Updated, update(&t, hash_differs)),
             (Effect::Inserted, insert_new(&t, "")),
@@ -131,6 +172,13 @@ pub(super) fn statements(mode: LoadMode, table: &str) -> Vec<(Effect, String)> {
 
 fn same_key() -> String {
     MERGE_KEY.map(|k| format!("t.{k} = s.{k}")).join(" AND ")
+}
+
+/// [`same_key`] for UPDATE … FROM: the unary `+` keeps SQLite from using the
+/// staged rows' index, so it walks the staged rows and looks each up in the
+/// table's index, instead of scanning the whole table on every load.
+fn same_key_from_staged() -> String {
+    MERGE_KEY.map(|k| format!("t.{k} = +s.{k}")).join(" AND ")
 }
 
 /// Sets every staged column but the key, and `etl_updated_at`, where `when`.
@@ -144,7 +192,7 @@ fn update(t: &str, when: &str) -> String {
     format!(
         "UPDATE {t} AS t SET {} FROM temp.staged_rows AS s WHERE {} AND {when}",
         sets.join(", "),
-        same_key()
+        same_key_from_staged()
     )
 }
 
@@ -152,7 +200,10 @@ fn update(t: &str, when: &str) -> String {
 /// the rows that count, e.g. to this batch).
 fn insert_new(t: &str, scope: &str) -> String {
     let names: Vec<String> = COLUMNS.iter().map(|c| quote(c.name)).collect();
-    let values: Vec<String> = COLUMNS.iter().map(|c| format!("s.{}", quote(c.name))).collect();
+    let values: Vec<String> = COLUMNS
+        .iter()
+        .map(|c| format!("s.{}", quote(c.name)))
+        .collect();
     format!(
         "INSERT INTO {t} ({}, {}, {}) SELECT {}, ?1, ?1 FROM temp.staged_rows AS s \
          WHERE NOT EXISTS (SELECT 1 FROM {t} AS t WHERE {}{scope}) ORDER BY s.rowid",
@@ -188,16 +239,49 @@ mod tests {
         conn.prepare(&insert_staged()).unwrap();
         for mode in [LoadMode::Merge, LoadMode::Append, LoadMode::Replace] {
             for (_, statement) in statements(mode, "orders") {
-                conn.prepare(&statement).unwrap_or_else(|e| panic!("{mode:?}: {e}\n{statement}"));
+                conn.prepare(&statement)
+                    .unwrap_or_else(|e| panic!("{mode:?}: {e}\n{statement}"));
+            }
+        }
+    }
+
+    #[test]
+    fn merge_and_append_never_scan_the_whole_table() {
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        conn.execute_batch(&create_table("orders")).unwrap();
+        conn.execute_batch(&create_staged()).unwrap();
+        conn.execute_batch(INDEX_STAGED).unwrap();
+        for mode in [LoadMode::Merge, LoadMode::Append] {
+            for (_, statement) in statements(mode, "orders") {
+                let mut plan = conn
+                    .prepare(&format!("EXPLAIN QUERY PLAN {statement}"))
+                    .unwrap();
+                for i in 1..=plan.parameter_count() {
+                    plan.raw_bind_parameter(i, "x").unwrap();
+                }
+                let mut rows = plan.raw_query();
+                let mut steps: Vec<String> = Vec::new();
+                while let Some(row) = rows.next().unwrap() {
+                    steps.push(row.get(3).unwrap());
+                }
+                assert!(
+                    !steps.iter().any(|s| s == "SCAN t"),
+                    "{mode:?} scans the table: {steps:?}\n{statement}"
+                );
             }
         }
     }
 
     #[test]
     fn view_is_the_sql_server_select_over_the_sqlite_table() {
-        assert_eq!(view(DEFAULT_TABLE).lines().next().unwrap(), "CREATE VIEW IF NOT EXISTS main.\"v_tiktok_shop_order_sku_quantities\" AS");
+        assert_eq!(
+            view(DEFAULT_TABLE).lines().next().unwrap(),
+            "CREATE VIEW IF NOT EXISTS main.\"v_tiktok_shop_order_sku_quantities\" AS"
+        );
         assert!(view("other").contains("FROM main.\"other\""));
-        assert!(view("other").starts_with("CREATE VIEW IF NOT EXISTS main.\"v_other_sku_quantities\""));
+        assert!(
+            view("other").starts_with("CREATE VIEW IF NOT EXISTS main.\"v_other_sku_quantities\"")
+        );
         assert!(view(DEFAULT_TABLE).contains("COUNT(DISTINCT item_id) AS quantity"));
     }
 }

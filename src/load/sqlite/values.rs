@@ -10,14 +10,8 @@ use chrono::{DateTime, Datelike, Timelike};
 use rusqlite::Statement;
 use rusqlite::types::Null;
 
+pub(super) use super::super::batch::write_money;
 use super::super::batch::{StagedBatch, Values};
-
-/// The exact decimal of `units` × 10^-4 with four places: `12.3400`.
-pub(super) fn write_money(out: &mut String, units: i128) {
-    let abs = units.unsigned_abs();
-    let sign = if units < 0 { "-" } else { "" };
-    let _ = write!(out, "{sign}{}.{:04}", abs / 10_000, abs % 10_000);
-}
 
 /// `YYYY-MM-DDTHH:MM:SS.sssZ` of milliseconds since 1970 (UTC). Input checks
 /// keep times within years 1 to 9999, where this form is fixed-width.
@@ -111,7 +105,13 @@ mod tests {
         assert_eq!(time(0), "1970-01-01T00:00:00.000Z");
         assert_eq!(time(1_764_050_400_123), "2025-11-25T06:00:00.123Z");
         assert_eq!(time(-1), "1969-12-31T23:59:59.999Z");
-        assert_eq!(time(super::super::super::input::MIN_TIME_MS), "0001-01-01T00:00:00.000Z");
-        assert_eq!(time(super::super::super::input::MAX_TIME_MS), "9999-12-31T23:59:59.999Z");
+        assert_eq!(
+            time(super::super::super::input::MIN_TIME_MS),
+            "0001-01-01T00:00:00.000Z"
+        );
+        assert_eq!(
+            time(super::super::super::input::MAX_TIME_MS),
+            "9999-12-31T23:59:59.999Z"
+        );
     }
 }
