@@ -11,6 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 started=$(date +%s)
+bin_dir="${CARGO_TARGET_DIR:-$PWD/target}/debug"
 step() { printf '\n=== %s (%ss)\n' "$*" "$(($(date +%s) - started))"; }
 
 step "python tools for the tests (.venv/test)"
@@ -31,11 +32,11 @@ cargo test --quiet
 
 step "parquet reader tests (pyarrow, DuckDB)"
 cargo build --quiet --bins
-ETL_BIN_DIR="$PWD/target/debug" .venv/test/bin/python -m pytest -q tests/python
+ETL_BIN_DIR="$bin_dir" .venv/test/bin/python -m pytest -q tests/python
 
 if [ "${SKIP_AIRFLOW:-0}" != 1 ]; then
   step "airflow tests"
-  ETL_E2E_BIN_DIR="$PWD/target/debug" bash tests/airflow/run.sh
+  ETL_E2E_BIN_DIR="$bin_dir" bash tests/airflow/run.sh
 fi
 
 step "all suites passed"
