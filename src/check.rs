@@ -28,7 +28,12 @@ pub struct CheckArgs {
     pub auth_base_url: String,
 
     /// The load target to check (see `load --help`).
-    #[arg(long, env = "ETL_TARGET", default_value = "sqlite://./data/staging.db", hide_env_values = true)]
+    #[arg(
+        long,
+        env = "ETL_TARGET",
+        default_value = "sqlite://./data/staging.db",
+        hide_env_values = true
+    )]
     pub target: String,
 
     /// The staging table to check.
@@ -56,18 +61,28 @@ pub async fn run(args: &CheckArgs) -> Result<(), Error> {
         match api(args).await {
             Ok(text) => println!("api:      ok, {text}"),
             Err(e) => {
-                println!("api:      FAILED: {}", crate::secret::redact(&crate::cli::error_chain(&e)));
+                println!(
+                    "api:      FAILED: {}",
+                    crate::secret::redact(&crate::cli::error_chain(&e))
+                );
                 first_failure.get_or_insert(e);
             }
         }
     }
     if !args.skip_database {
-        let config =
-            LoadConfig { target: args.target.clone(), mode: LoadMode::Merge, table: args.table.clone(), create_table: false };
+        let config = LoadConfig {
+            target: args.target.clone(),
+            mode: LoadMode::Merge,
+            table: args.table.clone(),
+            create_table: false,
+        };
         match load::check(&config).await {
             Ok(text) => println!("database: ok, {text}"),
             Err(e) => {
-                println!("database: FAILED: {}", crate::secret::redact(&crate::cli::error_chain(&e)));
+                println!(
+                    "database: FAILED: {}",
+                    crate::secret::redact(&crate::cli::error_chain(&e))
+                );
                 first_failure.get_or_insert(e);
             }
         }
@@ -82,11 +97,21 @@ async fn api(args: &CheckArgs) -> Result<String, Error> {
         credentials: Credentials::from_env(args.app_key.clone())?,
     };
     let shops = ApiClient::new(config)?.authorized_shops().await?;
-    let mut text = format!("{} authorized shop(s) at {}", shops.len(), args.api_base_url);
+    let mut text = format!(
+        "{} authorized shop(s) at {}",
+        shops.len(),
+        args.api_base_url
+    );
     for shop in &shops {
-        text.push_str(&format!("\n          {} {} ({}, {})", shop.cipher, shop.name, shop.region, shop.seller_type));
+        text.push_str(&format!(
+            "\n          {} {} ({}, {})",
+            shop.cipher, shop.name, shop.region, shop.seller_type
+        ));
     }
     let ciphers: Vec<&str> = shops.iter().map(|s| s.cipher.as_str()).collect();
-    text.push_str(&format!("\n          TIKTOK_SHOP_CIPHER={}", ciphers.join(",")));
+    text.push_str(&format!(
+        "\n          TIKTOK_SHOP_CIPHER={}",
+        ciphers.join(",")
+    ));
     Ok(text)
 }

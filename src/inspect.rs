@@ -32,7 +32,9 @@ pub async fn list_runs(store: &Store) -> Result<String, Error> {
         if let [file, stage, segment] = parts[..]
             && file == "_manifest.json"
         {
-            let Some(stage) = STAGES.iter().find(|s| s.as_str() == stage) else { continue };
+            let Some(stage) = STAGES.iter().find(|s| s.as_str() == stage) else {
+                continue;
+            };
             match runs.iter_mut().find(|(s, _)| s == segment) {
                 Some((_, stages)) => stages.push(*stage),
                 None => runs.push((segment.to_owned(), vec![*stage])),
@@ -44,7 +46,9 @@ pub async fn list_runs(store: &Store) -> Result<String, Error> {
         writeln!(out, "no finished stages in {}", store.location()).ok();
     }
     for (segment, stages) in runs {
-        let id = RunId::from_segment(&segment).map(|id| id.to_string()).unwrap_or(segment);
+        let id = RunId::from_segment(&segment)
+            .map(|id| id.to_string())
+            .unwrap_or(segment);
         let done: Vec<&str> = stages.iter().map(|s| s.as_str()).collect();
         writeln!(out, "{id}\t{}", done.join(" ")).ok();
     }
@@ -55,7 +59,12 @@ pub async fn list_runs(store: &Store) -> Result<String, Error> {
 pub async fn report(store: &Store, run_id: &RunId, rows: usize) -> Result<String, Error> {
     let layout = RunLayout::new(run_id);
     let mut out = String::new();
-    writeln!(out, "run {run_id}\nstored at {}", store.display(layout.run_dir())).ok();
+    writeln!(
+        out,
+        "run {run_id}\nstored at {}",
+        store.display(layout.run_dir())
+    )
+    .ok();
     for stage in STAGES {
         writeln!(out).ok();
         match store.manifest(&layout, stage).await? {
@@ -63,7 +72,11 @@ pub async fn report(store: &Store, run_id: &RunId, rows: usize) -> Result<String
                 let leftovers = store.list(&layout.stage_dir(stage)).await?.len();
                 writeln!(out, "== {stage}: not finished (no _manifest.json)").ok();
                 if leftovers > 0 {
-                    writeln!(out, "   {leftovers} file(s) of an unfinished attempt; re-run the {stage} stage").ok();
+                    writeln!(
+                        out,
+                        "   {leftovers} file(s) of an unfinished attempt; re-run the {stage} stage"
+                    )
+                    .ok();
                 }
             }
             Some(manifest) => {
@@ -89,7 +102,13 @@ fn describe(out: &mut String, m: &Manifest) {
     )
     .ok();
     if let Some(w) = m.window {
-        writeln!(out, "   window: [{}, {})", w.since.to_rfc3339(), w.until.to_rfc3339()).ok();
+        writeln!(
+            out,
+            "   window: [{}, {})",
+            w.since.to_rfc3339(),
+            w.until.to_rfc3339()
+        )
+        .ok();
     }
     if !m.shops.is_empty() {
         writeln!(out, "   shops: {}", m.shops.join(", ")).ok();
@@ -105,12 +124,23 @@ fn describe(out: &mut String, m: &Manifest) {
         writeln!(
             out,
             "   target: {} table {} mode {}: {} inserted, {} updated, {} unchanged, {} deleted",
-            load.target, load.table, load.mode, load.inserted, load.updated, load.unchanged, load.deleted
+            load.target,
+            load.table,
+            load.mode,
+            load.inserted,
+            load.updated,
+            load.unchanged,
+            load.deleted
         )
         .ok();
     }
     for f in &m.files {
-        writeln!(out, "   file: {} ({} rows, {} bytes)", f.path, f.rows, f.bytes).ok();
+        writeln!(
+            out,
+            "   file: {} ({} rows, {} bytes)",
+            f.path, f.rows, f.bytes
+        )
+        .ok();
     }
 }
 
@@ -132,7 +162,9 @@ async fn show_file(out: &mut String, store: &Store, path: &str, rows: usize) {
         let mut batches = Vec::new();
         let mut seen = 0;
         while seen < rows {
-            let Some(batch) = stream.try_next().await? else { break };
+            let Some(batch) = stream.try_next().await? else {
+                break;
+            };
             seen += batch.num_rows();
             batches.push(batch);
         }
@@ -147,7 +179,14 @@ async fn show_file(out: &mut String, store: &Store, path: &str, rows: usize) {
             let fields: Vec<String> = schema
                 .fields()
                 .iter()
-                .map(|f| format!("{}: {}{}", f.name(), f.data_type(), if f.is_nullable() { "" } else { " not null" }))
+                .map(|f| {
+                    format!(
+                        "{}: {}{}",
+                        f.name(),
+                        f.data_type(),
+                        if f.is_nullable() { "" } else { " not null" }
+                    )
+                })
                 .collect();
             writeln!(out, "   schema: {}", fields.join(", ")).ok();
             let mut shown = 0;

@@ -99,7 +99,9 @@ impl Manifest {
     /// The one-line JSON summary a stage prints last on stdout (Airflow's
     /// DockerOperator pushes that line to XCom).
     pub fn summary_line(&self, store_location: &str) -> String {
-        let duration_ms = (self.finished_at - self.started_at).num_milliseconds().max(0);
+        let duration_ms = (self.finished_at - self.started_at)
+            .num_milliseconds()
+            .max(0);
         let summary = serde_json::json!({
             "stage": self.stage,
             "status": "ok",

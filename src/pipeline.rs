@@ -59,29 +59,55 @@ pub async fn run(args: &RunArgs) -> Result<RunReport, Error> {
     common.run_id = Some(run_id.to_string());
 
     let extract = stages::extract(&common, &run_id, &config).await?;
-    println!("extract:   {} orders from {} shop(s)", extract.rows_out, extract.shops.len());
+    println!(
+        "extract:   {} orders from {} shop(s)",
+        extract.rows_out,
+        extract.shops.len()
+    );
     let transform = stages::transform(&common).await?;
     println!(
         "transform: {} line items, {} orders rejected{}",
         transform.rows_out,
         transform.rejected(),
-        if transform.rejected() > 0 { " (see transform/rejects/)" } else { "" }
+        if transform.rejected() > 0 {
+            " (see transform/rejects/)"
+        } else {
+            ""
+        }
     );
     let load = stages::load(&common, &args.load).await?;
     if let Some(report) = &load.load {
         println!(
             "load:      {} inserted, {} updated, {} unchanged, {} deleted in {} ({})",
-            report.inserted, report.updated, report.unchanged, report.deleted, report.table, report.target
+            report.inserted,
+            report.updated,
+            report.unchanged,
+            report.deleted,
+            report.table,
+            report.target
         );
     }
     if let Some(sandbox) = sandbox {
-        println!("sandbox:   served {} line items of {} orders", sandbox.stats().line_items_served, sandbox.stats().orders_served);
+        println!(
+            "sandbox:   served {} line items of {} orders",
+            sandbox.stats().line_items_served,
+            sandbox.stats().orders_served
+        );
         sandbox.shutdown().await;
     }
     let layout = RunLayout::new(&run_id);
     println!("files:     {}", store.display(layout.run_dir()));
-    println!("inspect:   tiktok-etl inspect --store {} --run-id '{run_id}'", args.common.store);
-    Ok(RunReport { store: store.location().to_owned(), layout, extract, transform, load })
+    println!(
+        "inspect:   tiktok-etl inspect --store {} --run-id '{run_id}'",
+        args.common.store
+    );
+    Ok(RunReport {
+        store: store.location().to_owned(),
+        layout,
+        extract,
+        transform,
+        load,
+    })
 }
 
 async fn start_sandbox() -> Result<Sandbox, Error> {
@@ -89,11 +115,17 @@ async fn start_sandbox() -> Result<Sandbox, Error> {
     let sandbox = Sandbox::start(SandboxConfig::default(), loopback)
         .await
         .map_err(|e| Error::config(format!("cannot start the sandbox API on loopback: {e}")))?;
-    println!("sandbox:   TikTok Shop API simulator at {}", sandbox.base_url());
+    println!(
+        "sandbox:   TikTok Shop API simulator at {}",
+        sandbox.base_url()
+    );
     Ok(sandbox)
 }
 
-fn sandbox_extract_config(args: &RunArgs, sandbox: &Sandbox) -> Result<crate::extract::ExtractConfig, Error> {
+fn sandbox_extract_config(
+    args: &RunArgs,
+    sandbox: &Sandbox,
+) -> Result<crate::extract::ExtractConfig, Error> {
     let sandbox_config = sandbox.config();
     let mut extract = args.extract.clone();
     if extract.shop_ciphers.is_empty() {

@@ -20,10 +20,15 @@ impl RunId {
     /// Validates a run id given by the user or by Airflow.
     pub fn parse(raw: &str) -> Result<Self, String> {
         if raw.is_empty() {
-            return Err("--run-id is empty; give the Airflow run id or leave it out to generate one".into());
+            return Err(
+                "--run-id is empty; give the Airflow run id or leave it out to generate one".into(),
+            );
         }
         if raw.len() > MAX_LEN {
-            return Err(format!("--run-id is {} bytes long; the limit is {MAX_LEN}", raw.len()));
+            return Err(format!(
+                "--run-id is {} bytes long; the limit is {MAX_LEN}",
+                raw.len()
+            ));
         }
         if let Some(c) = raw.chars().find(|c| c.is_control()) {
             return Err(format!(
@@ -35,7 +40,10 @@ impl RunId {
 
     /// A fresh id for a manual run, in Airflow's style: `manual__<UTC time>`.
     pub fn generate(now: DateTime<Utc>) -> Self {
-        RunId(format!("manual__{}", now.to_rfc3339_opts(SecondsFormat::Millis, true)))
+        RunId(format!(
+            "manual__{}",
+            now.to_rfc3339_opts(SecondsFormat::Millis, true)
+        ))
     }
 
     pub fn as_str(&self) -> &str {
@@ -46,7 +54,9 @@ impl RunId {
     pub fn segment(&self) -> String {
         let mut out = String::with_capacity(self.0.len() + 16);
         for (i, byte) in self.0.bytes().enumerate() {
-            let plain = byte.is_ascii_alphanumeric() || matches!(byte, b'_' | b'-') || (byte == b'.' && i > 0);
+            let plain = byte.is_ascii_alphanumeric()
+                || matches!(byte, b'_' | b'-')
+                || (byte == b'.' && i > 0);
             if plain {
                 out.push(byte as char);
             } else {
@@ -66,7 +76,9 @@ impl RunId {
                 let hex = segment
                     .get(i + 1..i + 3)
                     .and_then(|h| u8::from_str_radix(h, 16).ok())
-                    .ok_or_else(|| format!("{segment:?} is not a run path segment (bad escape at byte {i})"))?;
+                    .ok_or_else(|| {
+                        format!("{segment:?} is not a run path segment (bad escape at byte {i})")
+                    })?;
                 out.push(hex);
                 i += 3;
             } else {
@@ -74,7 +86,8 @@ impl RunId {
                 i += 1;
             }
         }
-        let raw = String::from_utf8(out).map_err(|_| format!("{segment:?} does not decode to UTF-8"))?;
+        let raw =
+            String::from_utf8(out).map_err(|_| format!("{segment:?} does not decode to UTF-8"))?;
         RunId::parse(&raw)
     }
 }
@@ -97,10 +110,23 @@ mod tests {
 
     #[test]
     fn mapping_round_trips_for_awkward_ids() {
-        for raw in ["manual__x", "a/b\\c", "..", ".hidden", "ünï cødé", "x=3A", "100%", "a.b"] {
+        for raw in [
+            "manual__x",
+            "a/b\\c",
+            "..",
+            ".hidden",
+            "ünï cødé",
+            "x=3A",
+            "100%",
+            "a.b",
+        ] {
             let id = RunId::parse(raw).unwrap();
             let seg = id.segment();
-            assert!(seg.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-=".contains(&b)), "{seg}");
+            assert!(
+                seg.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"._-=".contains(&b)),
+                "{seg}"
+            );
             assert!(!seg.starts_with('.'), "{seg}");
             assert_eq!(RunId::from_segment(&seg).unwrap(), id);
         }
@@ -109,14 +135,27 @@ mod tests {
     #[test]
     fn unmappable_ids_are_refused_with_a_reason() {
         assert!(RunId::parse("").unwrap_err().contains("empty"));
-        assert!(RunId::parse("a\nb").unwrap_err().contains("control character"));
-        assert!(RunId::parse(&"x".repeat(251)).unwrap_err().contains("limit"));
+        assert!(
+            RunId::parse("a\nb")
+                .unwrap_err()
+                .contains("control character")
+        );
+        assert!(
+            RunId::parse(&"x".repeat(251))
+                .unwrap_err()
+                .contains("limit")
+        );
         assert!(RunId::from_segment("bad=Z1").is_err());
     }
 
     #[test]
     fn generated_ids_look_like_airflow_manual_runs() {
-        let now = DateTime::parse_from_rfc3339("2026-11-30T01:02:03.456Z").unwrap().to_utc();
-        assert_eq!(RunId::generate(now).as_str(), "manual__2026-11-30T01:02:03.456Z");
+        let now = DateTime::parse_from_rfc3339("2026-11-30T01:02:03.456Z")
+            .unwrap()
+            .to_utc();
+        assert_eq!(
+            RunId::generate(now).as_str(),
+            "manual__2026-11-30T01:02:03.456Z"
+        );
     }
 }

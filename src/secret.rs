@@ -85,8 +85,9 @@ pub fn redact(text: &str) -> String {
         return text.to_owned();
     };
     let all = all.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-    all.iter()
-        .fold(text.to_owned(), |acc, secret| acc.replace(secret.as_str(), "[redacted]"))
+    all.iter().fold(text.to_owned(), |acc, secret| {
+        acc.replace(secret.as_str(), "[redacted]")
+    })
 }
 
 #[cfg(test)]

@@ -20,7 +20,11 @@ pub fn bin(name: &str) -> PathBuf {
 pub fn command(name: &str) -> Command {
     let mut cmd = Command::new(bin(name));
     for (key, _) in std::env::vars() {
-        if key.starts_with("ETL_") || key.starts_with("TIKTOK_") || key.starts_with("AWS_") || key.starts_with("DB_") {
+        if key.starts_with("ETL_")
+            || key.starts_with("TIKTOK_")
+            || key.starts_with("AWS_")
+            || key.starts_with("DB_")
+        {
             cmd.env_remove(key);
         }
     }
@@ -32,7 +36,10 @@ pub fn command(name: &str) -> Command {
 pub fn run(cmd: &mut Command) -> Output {
     let output = cmd.output().expect("the binary runs");
     if !output.status.success() {
-        eprintln!("--- stderr of {cmd:?}:\n{}", String::from_utf8_lossy(&output.stderr));
+        eprintln!(
+            "--- stderr of {cmd:?}:\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
     }
     output
 }
@@ -48,14 +55,20 @@ pub fn stderr(output: &Output) -> String {
 /// The JSON summary line a stage prints last on stdout.
 pub fn summary(output: &Output) -> serde_json::Value {
     let text = stdout(output);
-    let line = text.lines().last().unwrap_or_else(|| panic!("no stdout; stderr:\n{}", stderr(output)));
-    serde_json::from_str(line).unwrap_or_else(|e| panic!("last stdout line is not JSON ({e}): {line}"))
+    let line = text
+        .lines()
+        .last()
+        .unwrap_or_else(|| panic!("no stdout; stderr:\n{}", stderr(output)));
+    serde_json::from_str(line)
+        .unwrap_or_else(|e| panic!("last stdout line is not JSON ({e}): {line}"))
 }
 
 /// Every file under `dir`, relative, sorted.
 pub fn files_under(dir: &Path) -> Vec<String> {
     fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {
-        let Ok(entries) = std::fs::read_dir(dir) else { return };
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
         for entry in entries.flatten() {
             let path = entry.path();
             if path.is_dir() {
@@ -73,7 +86,10 @@ pub fn files_under(dir: &Path) -> Vec<String> {
 
 /// The official "Get Order List" response sample of the API reference.
 pub fn official_search_sample() -> String {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/reference/samples/order_202309_orders_search.response.json");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/reference/samples/order_202309_orders_search.response.json"
+    );
     std::fs::read_to_string(path).expect("the shared reference samples are beside the repository")
 }
 
@@ -101,7 +117,10 @@ pub fn write_raw_run(store_dir: &Path, run_id: &str, orders: &[RawOrder]) {
         let store = Store::open(store_dir.to_str().unwrap()).unwrap();
         let run = RunId::parse(run_id).unwrap();
         let layout = RunLayout::new(&run);
-        store.begin_stage(&layout, StageName::Extract).await.unwrap();
+        store
+            .begin_stage(&layout, StageName::Extract)
+            .await
+            .unwrap();
         let mut shops: Vec<&str> = orders.iter().map(|o| o.shop).collect();
         shops.dedup();
         let mut manifest = Manifest::new(StageName::Extract, &run, chrono::Utc::now());
@@ -112,38 +131,70 @@ pub fn write_raw_run(store_dir: &Path, run_id: &str, orders: &[RawOrder]) {
                 tiktok_etl::schema::raw::schema(),
                 vec![
                     Arc::new(StringArray::from(vec![*shop; mine.len()])),
-                    Arc::new(StringArray::from(mine.iter().map(|o| o.order_id.as_str()).collect::<Vec<_>>())),
-                    Arc::new(StringArray::from(vec![Some("AWAITING_SHIPMENT"); mine.len()])),
-                    Arc::new(TimestampMillisecondArray::from(mine.iter().map(ms).collect::<Vec<_>>()).with_timezone("UTC")),
-                    Arc::new(TimestampMillisecondArray::from(mine.iter().map(ms).collect::<Vec<_>>()).with_timezone("UTC")),
-                    Arc::new(TimestampMillisecondArray::from(vec![Some(0); mine.len()]).with_timezone("UTC")),
+                    Arc::new(StringArray::from(
+                        mine.iter().map(|o| o.order_id.as_str()).collect::<Vec<_>>(),
+                    )),
+                    Arc::new(StringArray::from(vec![
+                        Some("AWAITING_SHIPMENT");
+                        mine.len()
+                    ])),
+                    Arc::new(
+                        TimestampMillisecondArray::from(mine.iter().map(ms).collect::<Vec<_>>())
+                            .with_timezone("UTC"),
+                    ),
+                    Arc::new(
+                        TimestampMillisecondArray::from(mine.iter().map(ms).collect::<Vec<_>>())
+                            .with_timezone("UTC"),
+                    ),
+                    Arc::new(
+                        TimestampMillisecondArray::from(vec![Some(0); mine.len()])
+                            .with_timezone("UTC"),
+                    ),
                     Arc::new(StringArray::from(vec![Some("REQ"); mine.len()])),
-                    Arc::new(LargeStringArray::from(mine.iter().map(|o| o.payload.as_str()).collect::<Vec<_>>())),
+                    Arc::new(LargeStringArray::from(
+                        mine.iter().map(|o| o.payload.as_str()).collect::<Vec<_>>(),
+                    )),
                 ],
             )
             .unwrap();
-            let mut sink = ParquetSink::create(&store, &layout.extract_part(shop, 0), tiktok_etl::schema::raw::schema()).unwrap();
+            let mut sink = ParquetSink::create(
+                &store,
+                &layout.extract_part(shop, 0),
+                tiktok_etl::schema::raw::schema(),
+            )
+            .unwrap();
             sink.write(&batch).await.unwrap();
             manifest.files.push(sink.finish().await.unwrap());
         }
         manifest.shops = shops.iter().map(|s| s.to_string()).collect();
         manifest.rows_out = orders.len() as u64;
-        manifest.window = Some(Window { since: chrono::Utc::now() - chrono::Duration::days(1), until: chrono::Utc::now() });
+        manifest.window = Some(Window {
+            since: chrono::Utc::now() - chrono::Duration::days(1),
+            until: chrono::Utc::now(),
+        });
         store.put_manifest(&layout, &manifest).await.unwrap();
     });
 }
 
 /// Reads every batch of a Parquet file in a local store, checked against `schema`.
-pub fn read_parquet(store_dir: &Path, relative: &str, schema: &arrow::datatypes::Schema) -> Vec<arrow::array::RecordBatch> {
+pub fn read_parquet(
+    store_dir: &Path,
+    relative: &str,
+    schema: &arrow::datatypes::Schema,
+) -> Vec<arrow::array::RecordBatch> {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
         let store = tiktok_etl::store::Store::open(store_dir.to_str().unwrap()).unwrap();
-        tiktok_etl::store::parquet_io::read_all(&store, relative, schema).await.unwrap()
+        tiktok_etl::store::parquet_io::read_all(&store, relative, schema)
+            .await
+            .unwrap()
     })
 }
 
 /// Rows of batches as `column -> displayed value` maps (NULL for nulls).
-pub fn rows_as_maps(batches: &[arrow::array::RecordBatch]) -> Vec<std::collections::BTreeMap<String, String>> {
+pub fn rows_as_maps(
+    batches: &[arrow::array::RecordBatch],
+) -> Vec<std::collections::BTreeMap<String, String>> {
     use arrow::util::display::{ArrayFormatter, FormatOptions};
     let options = FormatOptions::default().with_null("NULL");
     let mut rows = Vec::new();
@@ -173,7 +224,9 @@ pub const FROZEN_NOW: &str = "2026-11-25T06:00:00Z";
 impl TestSandbox {
     /// A sandbox with a frozen clock (every response reproducible).
     pub fn frozen() -> Self {
-        let now = chrono::DateTime::parse_from_rfc3339(FROZEN_NOW).unwrap().to_utc();
+        let now = chrono::DateTime::parse_from_rfc3339(FROZEN_NOW)
+            .unwrap()
+            .to_utc();
         Self::start(tiktok_etl::sandbox::SandboxConfig {
             clock: tiktok_etl::sandbox::Clock::Frozen(now),
             ..Default::default()
@@ -181,11 +234,21 @@ impl TestSandbox {
     }
 
     pub fn start(config: tiktok_etl::sandbox::SandboxConfig) -> Self {
-        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-        let sandbox = runtime
-            .block_on(tiktok_etl::sandbox::Sandbox::start(config, "127.0.0.1:0".parse().unwrap()))
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
             .unwrap();
-        TestSandbox { sandbox, _runtime: runtime }
+        let sandbox = runtime
+            .block_on(tiktok_etl::sandbox::Sandbox::start(
+                config,
+                "127.0.0.1:0".parse().unwrap(),
+            ))
+            .unwrap();
+        TestSandbox {
+            sandbox,
+            _runtime: runtime,
+        }
     }
 
     /// Points a stage command at this sandbox with its credentials and shops.
@@ -207,7 +270,10 @@ impl TestSandbox {
             .config()
             .shops
             .iter()
-            .map(|shop| self.sandbox.expected_line_items(shop, parse(since), parse(until)))
+            .map(|shop| {
+                self.sandbox
+                    .expected_line_items(shop, parse(since), parse(until))
+            })
             .sum()
     }
 }
@@ -217,7 +283,9 @@ pub fn dump_table(db: &Path, table: &str, skip: &[&str]) -> Vec<Vec<String>> {
     let conn = rusqlite::Connection::open(db).unwrap();
     let mut stmt = conn.prepare(&format!("SELECT * FROM {table}")).unwrap();
     let names: Vec<String> = stmt.column_names().iter().map(|s| s.to_string()).collect();
-    let keep: Vec<usize> = (0..names.len()).filter(|i| !skip.contains(&names[*i].as_str())).collect();
+    let keep: Vec<usize> = (0..names.len())
+        .filter(|i| !skip.contains(&names[*i].as_str()))
+        .collect();
     let mut rows: Vec<Vec<String>> = stmt
         .query_map([], |row| {
             Ok(keep

@@ -3,12 +3,12 @@
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
-use tiktok_etl::cli::{self, CommonArgs};
-use tiktok_etl::run_id::RunId;
-use tiktok_etl::store::Store;
 use tiktok_etl::check::{self, CheckArgs};
+use tiktok_etl::cli::{self, CommonArgs};
 use tiktok_etl::pipeline::{self, RunArgs};
+use tiktok_etl::run_id::RunId;
 use tiktok_etl::sandbox::{SandboxArgs, serve_cli};
+use tiktok_etl::store::Store;
 use tiktok_etl::{Error, inspect};
 
 /// TikTok Shop orders ETL: run the whole pipeline by hand, look at what a run
@@ -64,13 +64,22 @@ fn main() -> ExitCode {
             println!("{}", report.summary_line());
             Ok(())
         }),
-        Command::Check(args) => cli::run_main(args.log_format, || async move { check::run(&args).await }),
+        Command::Check(args) => {
+            cli::run_main(args.log_format, || async move { check::run(&args).await })
+        }
         Command::Sandbox(args) => cli::run_main(args.log_format, || serve_cli(args.sandbox)),
         Command::Inspect(args) => cli::run_main(args.common.log_format, || async move {
             let store = Store::open(&args.common.store)?;
             let text = match args.common.run_id.as_deref() {
                 None => inspect::list_runs(&store).await?,
-                Some(raw) => inspect::report(&store, &RunId::parse(raw).map_err(Error::Config)?, args.rows).await?,
+                Some(raw) => {
+                    inspect::report(
+                        &store,
+                        &RunId::parse(raw).map_err(Error::Config)?,
+                        args.rows,
+                    )
+                    .await?
+                }
             };
             print!("{text}");
             Ok(())

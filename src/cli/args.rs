@@ -58,7 +58,11 @@ pub struct ExtractArgs {
     /// Shop ciphers to read, comma-separated (`cipher` from
     /// GET /authorization/202309/shops; `tiktok-etl check` lists them).
     /// Default: every shop the access token is authorized for.
-    #[arg(long = "shop-cipher", env = "TIKTOK_SHOP_CIPHER", value_delimiter = ',')]
+    #[arg(
+        long = "shop-cipher",
+        env = "TIKTOK_SHOP_CIPHER",
+        value_delimiter = ','
+    )]
     pub shop_ciphers: Vec<String>,
 
     /// Orders per API page (1-100).
@@ -86,7 +90,12 @@ pub struct LoadArgs {
     /// ADO.NET connection string (`server=tcp:host,1433;database=…;user
     /// id=…;TrustServerCertificate=true`) whose password comes from
     /// DB_PASSWORD or DB_PASSWORD_FILE when the string has none.
-    #[arg(long, env = "ETL_TARGET", default_value = "sqlite://./data/staging.db", hide_env_values = true)]
+    #[arg(
+        long,
+        env = "ETL_TARGET",
+        default_value = "sqlite://./data/staging.db",
+        hide_env_values = true
+    )]
     pub target: String,
 
     /// `merge` upserts on (order_id, item_id), keeping the newest version;
@@ -122,7 +131,10 @@ impl ExtractArgs {
             (Some(since), Some(until)) => (since.to_utc(), until.to_utc()),
             _ => {
                 let until = DateTime::from_timestamp(now.timestamp(), 0).unwrap_or(now);
-                (until - Duration::days(i64::from(self.days_back.unwrap_or(1))), until)
+                (
+                    until - Duration::days(i64::from(self.days_back.unwrap_or(1))),
+                    until,
+                )
             }
         };
         if since >= until {
@@ -139,7 +151,12 @@ impl ExtractArgs {
     /// means "every shop the token may read", resolved by extract.
     pub fn shops(&self) -> Result<Vec<String>, Error> {
         let mut shops: Vec<String> = Vec::new();
-        for shop in self.shop_ciphers.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
+        for shop in self
+            .shop_ciphers
+            .iter()
+            .map(|s| s.trim())
+            .filter(|s| !s.is_empty())
+        {
             if !shops.iter().any(|seen| seen == shop) {
                 shops.push(shop.to_owned());
             }
@@ -166,12 +183,19 @@ mod tests {
     }
 
     fn parse(args: &[&str]) -> Result<ExtractArgs, clap::Error> {
-        Probe::try_parse_from(std::iter::once("probe").chain(args.iter().copied())).map(|p| p.extract)
+        Probe::try_parse_from(std::iter::once("probe").chain(args.iter().copied()))
+            .map(|p| p.extract)
     }
 
     #[test]
     fn since_after_until_is_a_config_error() {
-        let args = parse(&["--since", "2026-11-25T06:00:00Z", "--until", "2026-11-25T00:00:00Z"]).unwrap();
+        let args = parse(&[
+            "--since",
+            "2026-11-25T06:00:00Z",
+            "--until",
+            "2026-11-25T00:00:00Z",
+        ])
+        .unwrap();
         let err = args.window(Utc::now()).unwrap_err();
         assert!(err.to_string().contains("must be before --until"), "{err}");
         assert_eq!(err.exit_code(), 2);
@@ -180,7 +204,9 @@ mod tests {
     #[test]
     fn days_back_counts_back_from_now_to_the_second() {
         let args = parse(&["--days-back", "7"]).unwrap();
-        let now = DateTime::parse_from_rfc3339("2026-11-30T10:20:30.900Z").unwrap().to_utc();
+        let now = DateTime::parse_from_rfc3339("2026-11-30T10:20:30.900Z")
+            .unwrap()
+            .to_utc();
         let w = args.window(now).unwrap();
         assert_eq!(w.until.to_rfc3339(), "2026-11-30T10:20:30+00:00");
         assert_eq!(w.since.to_rfc3339(), "2026-11-23T10:20:30+00:00");
@@ -188,9 +214,21 @@ mod tests {
 
     #[test]
     fn offsets_are_converted_to_utc_and_flags_conflict() {
-        let args = parse(&["--since", "2026-11-25T07:00:00+07:00", "--until", "2026-11-25T06:00:00Z"]).unwrap();
-        assert_eq!(args.window(Utc::now()).unwrap().since.to_rfc3339(), "2026-11-25T00:00:00+00:00");
-        assert!(parse(&["--since", "2026-11-25T00:00:00Z"]).is_err(), "since needs until");
+        let args = parse(&[
+            "--since",
+            "2026-11-25T07:00:00+07:00",
+            "--until",
+            "2026-11-25T06:00:00Z",
+        ])
+        .unwrap();
+        assert_eq!(
+            args.window(Utc::now()).unwrap().since.to_rfc3339(),
+            "2026-11-25T00:00:00+00:00"
+        );
+        assert!(
+            parse(&["--since", "2026-11-25T00:00:00Z"]).is_err(),
+            "since needs until"
+        );
         assert!(parse(&["--days-back", "1", "--since", "x"]).is_err());
         assert!(parse(&["--since", "yesterday", "--until", "2026-11-25T00:00:00Z"]).is_err());
     }
@@ -200,7 +238,15 @@ mod tests {
         let args = parse(&["--shop-cipher", "GCP_a, ROW_b,GCP_a"]).unwrap();
         assert_eq!(args.shops().unwrap(), ["GCP_a", "ROW_b"]);
         let bad = parse(&["--shop-cipher", "../etc"]).unwrap();
-        assert!(bad.shops().unwrap_err().to_string().contains("not a shop cipher"));
-        assert!(parse(&[]).unwrap().shops().unwrap().is_empty(), "no cipher: every authorized shop");
+        assert!(
+            bad.shops()
+                .unwrap_err()
+                .to_string()
+                .contains("not a shop cipher")
+        );
+        assert!(
+            parse(&[]).unwrap().shops().unwrap().is_empty(),
+            "no cipher: every authorized shop"
+        );
     }
 }

@@ -26,7 +26,10 @@ where
     Fut: Future<Output = Result<(), Error>>,
 {
     telemetry::init(log_format);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -85,7 +88,10 @@ pub fn require_run_id(raw: Option<&str>, stage: &str) -> Result<RunId, Error> {
 /// not exist, create it and fail with a retryable error before doing any
 /// work. Used to prove that Airflow retries one stage alone.
 pub fn injected_fault() -> Result<(), Error> {
-    let Some(marker) = std::env::var("ETL_FAULT_FAIL_ONCE").ok().filter(|v| !v.is_empty()) else {
+    let Some(marker) = std::env::var("ETL_FAULT_FAIL_ONCE")
+        .ok()
+        .filter(|v| !v.is_empty())
+    else {
         return Ok(());
     };
     if std::path::Path::new(&marker).exists() {

@@ -6,7 +6,6 @@
 
 use chrono::Utc;
 
-use crate::store::layout::is_shop_cipher;
 use super::{CommonArgs, ExtractArgs, LoadArgs, injected_fault, require_run_id};
 use crate::api::{ApiClient, ApiConfig, Credentials};
 use crate::error::Error;
@@ -15,6 +14,7 @@ use crate::load::{self, LoadConfig};
 use crate::manifest::Manifest;
 use crate::run_id::RunId;
 use crate::store::Store;
+use crate::store::layout::is_shop_cipher;
 use crate::transform;
 
 /// The run id to extract into: `--run-id`, or a fresh `manual__<time>` one.
@@ -42,12 +42,19 @@ pub fn extract_config(args: &ExtractArgs) -> Result<ExtractConfig, Error> {
     })
 }
 
-pub async fn extract(common: &CommonArgs, run_id: &RunId, config: &ExtractConfig) -> Result<Manifest, Error> {
+pub async fn extract(
+    common: &CommonArgs,
+    run_id: &RunId,
+    config: &ExtractConfig,
+) -> Result<Manifest, Error> {
     injected_fault()?;
     let store = Store::open(&common.store)?;
     tracing::info!(run_id = %run_id, store = store.location(), "extract starting");
     if config.shops.is_empty() {
-        let config = ExtractConfig { shops: authorized_shops(&config.api).await?, ..config.clone() };
+        let config = ExtractConfig {
+            shops: authorized_shops(&config.api).await?,
+            ..config.clone()
+        };
         return extract::run(&store, run_id, &config).await;
     }
     extract::run(&store, run_id, config).await
@@ -56,7 +63,11 @@ pub async fn extract(common: &CommonArgs, run_id: &RunId, config: &ExtractConfig
 /// The ciphers of every shop the access token may read.
 async fn authorized_shops(api: &ApiConfig) -> Result<Vec<String>, Error> {
     let shops = ApiClient::new(api.clone())?.authorized_shops().await?;
-    let ciphers: Vec<String> = shops.into_iter().map(|s| s.cipher).filter(|c| is_shop_cipher(c)).collect();
+    let ciphers: Vec<String> = shops
+        .into_iter()
+        .map(|s| s.cipher)
+        .filter(|c| is_shop_cipher(c))
+        .collect();
     if ciphers.is_empty() {
         return Err(Error::config(
             "the access token is not authorized for any shop: authorize the app for a shop in Seller Center",

@@ -14,10 +14,10 @@ use std::collections::BTreeMap;
 use chrono::Utc;
 
 use crate::api::{ApiClient, ApiConfig};
-use crate::store::layout::is_shop_cipher;
 use crate::error::Error;
 use crate::manifest::{Manifest, Window};
 use crate::run_id::RunId;
+use crate::store::layout::is_shop_cipher;
 use crate::store::{RunLayout, StageName, Store};
 
 /// What to extract and from where.

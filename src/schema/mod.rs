@@ -56,7 +56,10 @@ pub fn check(what: &str, expected: &Schema, actual: &Schema) -> Result<(), Schem
     if differences.is_empty() {
         Ok(())
     } else {
-        Err(SchemaError { what: what.to_owned(), differences })
+        Err(SchemaError {
+            what: what.to_owned(),
+            differences,
+        })
     }
 }
 
@@ -82,7 +85,9 @@ mod tests {
             Field::new("b", DataType::Int64, true),
             Field::new("z", DataType::Utf8, true),
         ]);
-        let err = check("file.parquet", &expected, &actual).unwrap_err().to_string();
+        let err = check("file.parquet", &expected, &actual)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("missing columns: c"), "{err}");
         assert!(err.contains("unexpected columns: z"), "{err}");
         assert!(err.contains("b is Int64, expected Int32"), "{err}");

@@ -59,11 +59,21 @@ pub struct Column {
 }
 
 const fn col(name: &'static str, kind: Kind, source: Source) -> Column {
-    Column { name, kind, source, required: false }
+    Column {
+        name,
+        kind,
+        source,
+        required: false,
+    }
 }
 
 const fn key(name: &'static str, kind: Kind, source: Source) -> Column {
-    Column { name, kind, source, required: true }
+    Column {
+        name,
+        kind,
+        source,
+        required: true,
+    }
 }
 
 use Kind::{Bool, Int, Money, Text, Time};
@@ -88,15 +98,27 @@ pub const COLUMNS: &[Column] = &[
     col("shipping_due_time", Time, Order("shipping_due_time")),
     col("collection_due_time", Time, Order("collection_due_time")),
     col("delivery_due_time", Time, Order("delivery_due_time")),
-    col("cancel_order_sla_time", Time, Order("cancel_order_sla_time")),
+    col(
+        "cancel_order_sla_time",
+        Time,
+        Order("cancel_order_sla_time"),
+    ),
     col("delivery_sla_time", Time, Order("delivery_sla_time")),
     col("collection_time", Time, Order("collection_time")),
     col("delivery_time", Time, Order("delivery_time")),
     col("cancel_time", Time, Order("cancel_time")),
     col("request_cancel_time", Time, Order("request_cancel_time")),
     col("cancel_reason", Text(255), Order("cancel_reason")),
-    col("cancellation_initiator", Text(20), Order("cancellation_initiator")),
-    col("is_buyer_request_cancel", Bool, Order("is_buyer_request_cancel")),
+    col(
+        "cancellation_initiator",
+        Text(20),
+        Order("cancellation_initiator"),
+    ),
+    col(
+        "is_buyer_request_cancel",
+        Bool,
+        Order("is_buyer_request_cancel"),
+    ),
     // Buyer.
     col("buyer_user_id", Text(64), Order("user_id")),
     col("buyer_email", Text(255), Order("buyer_email")),
@@ -104,58 +126,166 @@ pub const COLUMNS: &[Column] = &[
     col("buyer_message", Text(1000), Order("buyer_message")),
     col("seller_note", Text(1000), Order("seller_note")),
     // Fulfilment.
-    col("payment_method_name", Text(100), Order("payment_method_name")),
+    col(
+        "payment_method_name",
+        Text(100),
+        Order("payment_method_name"),
+    ),
     col("shipping_type", Text(20), Order("shipping_type")),
     col("shipping_provider", Text(100), Order("shipping_provider")),
-    col("shipping_provider_id", Text(64), Order("shipping_provider_id")),
+    col(
+        "shipping_provider_id",
+        Text(64),
+        Order("shipping_provider_id"),
+    ),
     col("tracking_number", Text(100), Order("tracking_number")),
     col("delivery_option_id", Text(64), Order("delivery_option_id")),
-    col("delivery_option_name", Text(100), Order("delivery_option_name")),
+    col(
+        "delivery_option_name",
+        Text(100),
+        Order("delivery_option_name"),
+    ),
     col("delivery_type", Text(40), Order("delivery_type")),
     col("fulfillment_type", Text(60), Order("fulfillment_type")),
     col("warehouse_id", Text(64), Order("warehouse_id")),
-    col("split_or_combine_tag", Text(20), Order("split_or_combine_tag")),
+    col(
+        "split_or_combine_tag",
+        Text(20),
+        Order("split_or_combine_tag"),
+    ),
     col("is_cod", Bool, Order("is_cod")),
     col("is_sample_order", Bool, Order("is_sample_order")),
     col("is_on_hold_order", Bool, Order("is_on_hold_order")),
     col("is_replacement_order", Bool, Order("is_replacement_order")),
     col("is_exchange_order", Bool, Order("is_exchange_order")),
-    col("has_updated_recipient_address", Bool, Order("has_updated_recipient_address")),
+    col(
+        "has_updated_recipient_address",
+        Bool,
+        Order("has_updated_recipient_address"),
+    ),
     // Order amounts (`payment`).
     col("currency", Text(8), Order("payment.currency")),
     col("sub_total", Money, Order("payment.sub_total")),
     col("shipping_fee", Money, Order("payment.shipping_fee")),
     col("seller_discount", Money, Order("payment.seller_discount")),
-    col("platform_discount", Money, Order("payment.platform_discount")),
+    col(
+        "platform_discount",
+        Money,
+        Order("payment.platform_discount"),
+    ),
     col("tax_amount", Money, Order("payment.tax")),
     col("product_tax", Money, Order("payment.product_tax")),
     col("shipping_fee_tax", Money, Order("payment.shipping_fee_tax")),
     col("total_amount", Money, Order("payment.total_amount")),
-    col("original_total_product_price", Money, Order("payment.original_total_product_price")),
-    col("original_shipping_fee", Money, Order("payment.original_shipping_fee")),
-    col("shipping_fee_seller_discount", Money, Order("payment.shipping_fee_seller_discount")),
-    col("shipping_fee_platform_discount", Money, Order("payment.shipping_fee_platform_discount")),
-    col("shipping_fee_cofunded_discount", Money, Order("payment.shipping_fee_cofunded_discount")),
-    col("retail_delivery_fee", Money, Order("payment.retail_delivery_fee")),
+    col(
+        "original_total_product_price",
+        Money,
+        Order("payment.original_total_product_price"),
+    ),
+    col(
+        "original_shipping_fee",
+        Money,
+        Order("payment.original_shipping_fee"),
+    ),
+    col(
+        "shipping_fee_seller_discount",
+        Money,
+        Order("payment.shipping_fee_seller_discount"),
+    ),
+    col(
+        "shipping_fee_platform_discount",
+        Money,
+        Order("payment.shipping_fee_platform_discount"),
+    ),
+    col(
+        "shipping_fee_cofunded_discount",
+        Money,
+        Order("payment.shipping_fee_cofunded_discount"),
+    ),
+    col(
+        "retail_delivery_fee",
+        Money,
+        Order("payment.retail_delivery_fee"),
+    ),
     col("small_order_fee", Money, Order("payment.small_order_fee")),
-    col("buyer_service_fee", Money, Order("payment.buyer_service_fee")),
+    col(
+        "buyer_service_fee",
+        Money,
+        Order("payment.buyer_service_fee"),
+    ),
     col("handling_fee", Money, Order("payment.handling_fee")),
-    col("item_insurance_fee", Money, Order("payment.item_insurance_fee")),
-    col("shipping_insurance_fee", Money, Order("payment.shipping_insurance_fee")),
-    col("payment_platform_discount", Money, Order("payment.payment_platform_discount")),
+    col(
+        "item_insurance_fee",
+        Money,
+        Order("payment.item_insurance_fee"),
+    ),
+    col(
+        "shipping_insurance_fee",
+        Money,
+        Order("payment.shipping_insurance_fee"),
+    ),
+    col(
+        "payment_platform_discount",
+        Money,
+        Order("payment.payment_platform_discount"),
+    ),
     // Recipient.
     col("recipient_name", Text(255), Order("recipient_address.name")),
-    col("recipient_first_name", Text(255), Order("recipient_address.first_name")),
-    col("recipient_last_name", Text(255), Order("recipient_address.last_name")),
-    col("recipient_phone", Text(64), Order("recipient_address.phone_number")),
-    col("recipient_address_full", Text(1000), Order("recipient_address.full_address")),
-    col("recipient_address_detail", Text(500), Order("recipient_address.address_detail")),
-    col("recipient_address_line1", Text(255), Order("recipient_address.address_line1")),
-    col("recipient_address_line2", Text(255), Order("recipient_address.address_line2")),
-    col("recipient_address_line3", Text(255), Order("recipient_address.address_line3")),
-    col("recipient_address_line4", Text(255), Order("recipient_address.address_line4")),
-    col("recipient_postal_code", Text(32), Order("recipient_address.postal_code")),
-    col("recipient_region_code", Text(8), Order("recipient_address.region_code")),
+    col(
+        "recipient_first_name",
+        Text(255),
+        Order("recipient_address.first_name"),
+    ),
+    col(
+        "recipient_last_name",
+        Text(255),
+        Order("recipient_address.last_name"),
+    ),
+    col(
+        "recipient_phone",
+        Text(64),
+        Order("recipient_address.phone_number"),
+    ),
+    col(
+        "recipient_address_full",
+        Text(1000),
+        Order("recipient_address.full_address"),
+    ),
+    col(
+        "recipient_address_detail",
+        Text(500),
+        Order("recipient_address.address_detail"),
+    ),
+    col(
+        "recipient_address_line1",
+        Text(255),
+        Order("recipient_address.address_line1"),
+    ),
+    col(
+        "recipient_address_line2",
+        Text(255),
+        Order("recipient_address.address_line2"),
+    ),
+    col(
+        "recipient_address_line3",
+        Text(255),
+        Order("recipient_address.address_line3"),
+    ),
+    col(
+        "recipient_address_line4",
+        Text(255),
+        Order("recipient_address.address_line4"),
+    ),
+    col(
+        "recipient_postal_code",
+        Text(32),
+        Order("recipient_address.postal_code"),
+    ),
+    col(
+        "recipient_region_code",
+        Text(8),
+        Order("recipient_address.region_code"),
+    ),
     col("recipient_address_country", Text(255), District("L0")),
     col("recipient_address_state", Text(255), District("L1")),
     col("recipient_address_city", Text(255), District("L2")),
@@ -176,7 +306,11 @@ pub const COLUMNS: &[Column] = &[
     col("item_tax_amount", Money, Source::ItemTaxTotal),
     col("package_id", Text(32), Item("package_id")),
     col("package_status", Text(40), Item("package_status")),
-    col("item_shipping_provider_name", Text(100), Item("shipping_provider_name")),
+    col(
+        "item_shipping_provider_name",
+        Text(100),
+        Item("shipping_provider_name"),
+    ),
     col("item_tracking_number", Text(100), Item("tracking_number")),
     col("item_cancel_reason", Text(255), Item("cancel_reason")),
     col("item_cancel_user", Text(20), Item("cancel_user")),
@@ -229,11 +363,27 @@ mod tests {
         let mut seen = HashSet::new();
         for c in COLUMNS {
             assert!(seen.insert(c.name), "duplicate column {}", c.name);
-            assert!(c.name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'), "{}", c.name);
+            assert!(
+                c.name
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'),
+                "{}",
+                c.name
+            );
         }
         for old in [
-            "etl_batch_id", "order_id", "order_status", "create_time", "total_amount", "shipping_fee",
-            "tax_amount", "recipient_name", "recipient_address_full", "item_id", "item_name", "item_quantity",
+            "etl_batch_id",
+            "order_id",
+            "order_status",
+            "create_time",
+            "total_amount",
+            "shipping_fee",
+            "tax_amount",
+            "recipient_name",
+            "recipient_address_full",
+            "item_id",
+            "item_name",
+            "item_quantity",
         ] {
             assert!(seen.contains(old), "old column {old} is missing");
         }

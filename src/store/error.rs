@@ -9,7 +9,11 @@ pub enum StoreError {
         "the {stage} stage has not finished for run {run_id:?}: {path} is missing; \
          run the {stage} stage for this run id first"
     )]
-    MissingManifest { stage: StageName, run_id: String, path: String },
+    MissingManifest {
+        stage: StageName,
+        run_id: String,
+        path: String,
+    },
     #[error("the manifest {path} is unreadable: {reason}")]
     Manifest { path: String, reason: String },
     #[error("cannot {op} {path}")]
@@ -20,7 +24,12 @@ pub enum StoreError {
         source: object_store::Error,
     },
     #[error("cannot {op} the Parquet file {path}: {reason}")]
-    Parquet { op: &'static str, path: String, reason: String, retryable: bool },
+    Parquet {
+        op: &'static str,
+        path: String,
+        reason: String,
+        retryable: bool,
+    },
 }
 
 impl StoreError {
@@ -30,9 +39,9 @@ impl StoreError {
 
     pub fn failure(&self) -> Failure {
         match self {
-            StoreError::Open { .. } | StoreError::MissingManifest { .. } | StoreError::Manifest { .. } => {
-                Failure::Fatal
-            }
+            StoreError::Open { .. }
+            | StoreError::MissingManifest { .. }
+            | StoreError::Manifest { .. } => Failure::Fatal,
             StoreError::Io { source, .. } => match source {
                 object_store::Error::NotFound { .. }
                 | object_store::Error::PermissionDenied { .. }

@@ -48,7 +48,10 @@ pub struct RunLayout {
 
 impl RunLayout {
     pub fn new(run_id: &RunId) -> Self {
-        RunLayout { run_id: run_id.clone(), dir: format!("runs/{}", run_id.segment()) }
+        RunLayout {
+            run_id: run_id.clone(),
+            dir: format!("runs/{}", run_id.segment()),
+        }
     }
 
     pub fn run_id(&self) -> &RunId {
@@ -68,7 +71,11 @@ impl RunLayout {
     }
 
     pub fn extract_part(&self, shop_cipher: &str, part: usize) -> String {
-        format!("{}/extract/shop={shop_cipher}/{}", self.dir, part_name(part))
+        format!(
+            "{}/extract/shop={shop_cipher}/{}",
+            self.dir,
+            part_name(part)
+        )
     }
 
     pub fn order_lines_part(&self, part: usize) -> String {
@@ -83,7 +90,10 @@ impl RunLayout {
 /// Shop ciphers become store path segments (`shop=<cipher>`), so only
 /// letters, digits, `_` and `-` pass.
 pub fn is_shop_cipher(text: &str) -> bool {
-    !text.is_empty() && text.bytes().all(|b| b.is_ascii_alphanumeric() || b"_-".contains(&b))
+    !text.is_empty()
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"_-".contains(&b))
 }
 
 fn part_name(part: usize) -> String {
@@ -98,10 +108,25 @@ mod tests {
     fn paths_follow_the_documented_layout() {
         let layout = RunLayout::new(&RunId::parse("scheduled__2026-11-25T06:00:00+00:00").unwrap());
         let run = "runs/scheduled__2026-11-25T06=3A00=3A00=2B00=3A00";
-        assert_eq!(layout.extract_part("GCP_abc", 0), format!("{run}/extract/shop=GCP_abc/part-00000.parquet"));
-        assert_eq!(layout.manifest(StageName::Extract), format!("{run}/extract/_manifest.json"));
-        assert_eq!(layout.order_lines_part(1), format!("{run}/transform/order_lines/part-00001.parquet"));
-        assert_eq!(layout.rejects_part(0), format!("{run}/transform/rejects/part-00000.parquet"));
-        assert_eq!(layout.manifest(StageName::Load), format!("{run}/load/_manifest.json"));
+        assert_eq!(
+            layout.extract_part("GCP_abc", 0),
+            format!("{run}/extract/shop=GCP_abc/part-00000.parquet")
+        );
+        assert_eq!(
+            layout.manifest(StageName::Extract),
+            format!("{run}/extract/_manifest.json")
+        );
+        assert_eq!(
+            layout.order_lines_part(1),
+            format!("{run}/transform/order_lines/part-00001.parquet")
+        );
+        assert_eq!(
+            layout.rejects_part(0),
+            format!("{run}/transform/rejects/part-00000.parquet")
+        );
+        assert_eq!(
+            layout.manifest(StageName::Load),
+            format!("{run}/load/_manifest.json")
+        );
     }
 }

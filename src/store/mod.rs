@@ -13,7 +13,9 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use futures::TryStreamExt;
-use object_store::{ObjectMeta, ObjectStore, PutPayload, aws::AmazonS3Builder, local::LocalFileSystem, path::Path};
+use object_store::{
+    ObjectMeta, ObjectStore, PutPayload, aws::AmazonS3Builder, local::LocalFileSystem, path::Path,
+};
 
 pub use error::StoreError;
 pub use layout::{RunLayout, StageName};
@@ -30,7 +32,9 @@ pub struct Store {
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Store").field("location", &self.location).finish()
+        f.debug_struct("Store")
+            .field("location", &self.location)
+            .finish()
     }
 }
 
@@ -43,24 +47,36 @@ impl Store {
     /// `AWS_ENDPOINT_URL` for S3-compatible servers and `AWS_ALLOW_HTTP=true`
     /// for plain-HTTP endpoints.
     pub fn open(url: &str) -> Result<Store, StoreError> {
-        let open_error = |reason: String| StoreError::Open { url: url.to_owned(), reason };
+        let open_error = |reason: String| StoreError::Open {
+            url: url.to_owned(),
+            reason,
+        };
         if let Some(rest) = url.strip_prefix("s3://") {
             let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
             if bucket.is_empty() {
-                return Err(open_error("the URL names no bucket (expected s3://bucket/prefix)".into()));
+                return Err(open_error(
+                    "the URL names no bucket (expected s3://bucket/prefix)".into(),
+                ));
             }
             let mut builder = AmazonS3Builder::from_env().with_bucket_name(bucket);
-            if let Some(endpoint) = env_nonempty("AWS_ENDPOINT_URL_S3").or_else(|| env_nonempty("AWS_ENDPOINT_URL")) {
+            if let Some(endpoint) =
+                env_nonempty("AWS_ENDPOINT_URL_S3").or_else(|| env_nonempty("AWS_ENDPOINT_URL"))
+            {
                 builder = builder.with_endpoint(endpoint);
             }
-            if std::env::var("AWS_REGION").is_err() && std::env::var("AWS_DEFAULT_REGION").is_err() {
+            if std::env::var("AWS_REGION").is_err() && std::env::var("AWS_DEFAULT_REGION").is_err()
+            {
                 builder = builder.with_region("us-east-1");
             }
-            let objects = builder.build().map_err(|e| open_error(crate::secret::redact(&e.to_string())))?;
+            let objects = builder
+                .build()
+                .map_err(|e| open_error(crate::secret::redact(&e.to_string())))?;
             return Ok(Store {
                 objects: Arc::new(objects),
                 root: Path::from(prefix.trim_matches('/')),
-                location: format!("s3://{bucket}/{}", prefix.trim_matches('/')).trim_end_matches('/').to_owned(),
+                location: format!("s3://{bucket}/{}", prefix.trim_matches('/'))
+                    .trim_end_matches('/')
+                    .to_owned(),
             });
         }
         let local = match url.split_once("://") {
@@ -75,9 +91,11 @@ impl Store {
         if local.is_empty() {
             return Err(open_error("the path is empty".into()));
         }
-        std::fs::create_dir_all(local).map_err(|e| open_error(format!("cannot create the directory: {e}")))?;
+        std::fs::create_dir_all(local)
+            .map_err(|e| open_error(format!("cannot create the directory: {e}")))?;
         let absolute = std::fs::canonicalize(local).map_err(|e| open_error(e.to_string()))?;
-        let objects = LocalFileSystem::new_with_prefix(&absolute).map_err(|e| open_error(e.to_string()))?;
+        let objects =
+            LocalFileSystem::new_with_prefix(&absolute).map_err(|e| open_error(e.to_string()))?;
         Ok(Store {
             objects: Arc::new(objects),
             root: Path::default(),
@@ -126,7 +144,9 @@ impl Store {
         for meta in &found {
             match self.objects.delete(&meta.location).await {
                 Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
-                Err(source) => return Err(StoreError::io("delete", meta.location.to_string(), source)),
+                Err(source) => {
+                    return Err(StoreError::io("delete", meta.location.to_string(), source));
+                }
             }
         }
         Ok(found.len())
@@ -154,7 +174,11 @@ impl Store {
     }
 
     /// Writes a stage's manifest. Called last, after every data file is complete.
-    pub async fn put_manifest(&self, layout: &RunLayout, manifest: &Manifest) -> Result<(), StoreError> {
+    pub async fn put_manifest(
+        &self,
+        layout: &RunLayout,
+        manifest: &Manifest,
+    ) -> Result<(), StoreError> {
         let stage: StageName = manifest.stage;
         let mut json = serde_json::to_vec_pretty(manifest).map_err(|e| StoreError::Manifest {
             path: self.display(&layout.manifest(stage)),
@@ -165,33 +189,59 @@ impl Store {
     }
 
     /// A stage's manifest, or `None` when the stage has not finished.
-    pub async fn manifest(&self, layout: &RunLayout, stage: StageName) -> Result<Option<Manifest>, StoreError> {
+    pub async fn manifest(
+        &self,
+        layout: &RunLayout,
+        stage: StageName,
+    ) -> Result<Option<Manifest>, StoreError> {
         let relative = layout.manifest(stage);
         let Some(bytes) = self.get(&relative).await? else {
             return Ok(None);
         };
-        serde_json::from_slice(&bytes).map(Some).map_err(|e| StoreError::Manifest {
-            path: self.display(&relative),
-            reason: format!("{e}; re-run the {stage} stage to rewrite it"),
-        })
+        serde_json::from_slice(&bytes)
+            .map(Some)
+            .map_err(|e| StoreError::Manifest {
+                path: self.display(&relative),
+                reason: format!("{e}; re-run the {stage} stage to rewrite it"),
+            })
     }
 
     /// The upstream stage's manifest; its absence is an error that says which
     /// stage to run first (exit 2).
-    pub async fn require_manifest(&self, layout: &RunLayout, stage: StageName) -> Result<Manifest, StoreError> {
-        self.manifest(layout, stage).await?.ok_or_else(|| StoreError::MissingManifest {
-            stage,
-            run_id: layout.run_id().to_string(),
-            path: self.display(&layout.manifest(stage)),
-        })
+    pub async fn require_manifest(
+        &self,
+        layout: &RunLayout,
+        stage: StageName,
+    ) -> Result<Manifest, StoreError> {
+        self.manifest(layout, stage)
+            .await?
+            .ok_or_else(|| StoreError::MissingManifest {
+                stage,
+                run_id: layout.run_id().to_string(),
+                path: self.display(&layout.manifest(stage)),
+            })
     }
 
     /// Starts (or restarts) a stage: removes its manifest first, so no reader
     /// trusts the directory while it changes, then every older file.
-    pub async fn begin_stage(&self, layout: &RunLayout, stage: StageName) -> Result<(), StoreError> {
-        match self.objects.delete(&self.path(&layout.manifest(stage))).await {
+    pub async fn begin_stage(
+        &self,
+        layout: &RunLayout,
+        stage: StageName,
+    ) -> Result<(), StoreError> {
+        match self
+            .objects
+            .delete(&self.path(&layout.manifest(stage)))
+            .await
+        {
             Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
-            Err(source) => return Err(StoreError::io("delete", self.display(&layout.manifest(stage)), source)),
+            Err(source) => {
+                return Err(StoreError::io(
+                    "delete",
+                    self.display(&layout.manifest(stage)),
+                    source,
+                ));
+            }
         }
         let removed = self.delete_all(&layout.stage_dir(stage)).await?;
         if removed > 0 {
@@ -214,7 +264,12 @@ mod tests {
         let err = Store::open("ftp://host/x").unwrap_err();
         assert!(err.to_string().contains("ftp:// is not supported"), "{err}");
         assert!(Store::open("").is_err());
-        assert!(Store::open("s3:///prefix").unwrap_err().to_string().contains("no bucket"));
+        assert!(
+            Store::open("s3:///prefix")
+                .unwrap_err()
+                .to_string()
+                .contains("no bucket")
+        );
     }
 
     #[tokio::test]
@@ -226,10 +281,23 @@ mod tests {
         let part = layout.order_lines_part(0);
         store.put(&part, Bytes::from_static(b"x")).await.unwrap();
         assert_eq!(store.get(&part).await.unwrap().unwrap().as_ref(), b"x");
-        assert!(dir.path().join("store/runs/r=3A1/transform/order_lines/part-00000.parquet").exists());
-        store.begin_stage(&layout, StageName::Transform).await.unwrap();
+        assert!(
+            dir.path()
+                .join("store/runs/r=3A1/transform/order_lines/part-00000.parquet")
+                .exists()
+        );
+        store
+            .begin_stage(&layout, StageName::Transform)
+            .await
+            .unwrap();
         assert!(store.get(&part).await.unwrap().is_none());
-        let missing = store.require_manifest(&layout, StageName::Transform).await.unwrap_err();
-        assert!(missing.to_string().contains("run the transform stage"), "{missing}");
+        let missing = store
+            .require_manifest(&layout, StageName::Transform)
+            .await
+            .unwrap_err();
+        assert!(
+            missing.to_string().contains("run the transform stage"),
+            "{missing}"
+        );
     }
 }

@@ -47,13 +47,23 @@ impl ParquetSink {
         let sink = BufWriter::new(store.objects().clone(), store.path(relative));
         let writer = AsyncArrowWriter::try_new(sink, schema.clone(), Some(writer_properties()))
             .map_err(|e| parquet_error("create", &display, e))?;
-        Ok(ParquetSink { writer, schema, relative: relative.to_owned(), display, rows: 0, store: store.clone() })
+        Ok(ParquetSink {
+            writer,
+            schema,
+            relative: relative.to_owned(),
+            display,
+            rows: 0,
+            store: store.clone(),
+        })
     }
 
     /// Appends a batch; its schema must be exactly the file's.
     pub async fn write(&mut self, batch: &RecordBatch) -> Result<(), Error> {
         schema::check(&self.display, &self.schema, &batch.schema())?;
-        self.writer.write(batch).await.map_err(|e| parquet_error("write", &self.display, e))?;
+        self.writer
+            .write(batch)
+            .await
+            .map_err(|e| parquet_error("write", &self.display, e))?;
         self.rows += batch.num_rows() as u64;
         Ok(())
     }
@@ -64,14 +74,21 @@ impl ParquetSink {
 
     /// Completes the file and says what was written.
     pub async fn finish(self) -> Result<FileEntry, StoreError> {
-        self.writer.close().await.map_err(|e| parquet_error("finish", &self.display, e))?;
+        self.writer
+            .close()
+            .await
+            .map_err(|e| parquet_error("finish", &self.display, e))?;
         let meta = self
             .store
             .objects()
             .head(&self.store.path(&self.relative))
             .await
             .map_err(|source| StoreError::io("stat", self.display.clone(), source))?;
-        Ok(FileEntry { path: self.relative, rows: self.rows, bytes: meta.size })
+        Ok(FileEntry {
+            path: self.relative,
+            rows: self.rows,
+            bytes: meta.size,
+        })
     }
 }
 
@@ -112,17 +129,28 @@ pub async fn read_projected(
         .with_batch_size(READ_BATCH_ROWS)
         .build()
         .map_err(|e| corrupt(&display, e))?;
-    Ok(stream.map_err(move |e| Error::from(corrupt(&display, e))).boxed())
+    Ok(stream
+        .map_err(move |e| Error::from(corrupt(&display, e)))
+        .boxed())
 }
 
 /// Reads every batch of a file into memory (small files: tests, inspect).
-pub async fn read_all(store: &Store, relative: &str, expected: &Schema) -> Result<Vec<RecordBatch>, Error> {
+pub async fn read_all(
+    store: &Store,
+    relative: &str,
+    expected: &Schema,
+) -> Result<Vec<RecordBatch>, Error> {
     read(store, relative, expected).await?.try_collect().await
 }
 
 fn parquet_error(op: &'static str, display: &str, e: parquet::errors::ParquetError) -> StoreError {
     // Writes fail for store reasons (network, disk); those are worth a retry.
-    StoreError::Parquet { op, path: display.to_owned(), reason: crate::secret::redact(&e.to_string()), retryable: true }
+    StoreError::Parquet {
+        op,
+        path: display.to_owned(),
+        reason: crate::secret::redact(&e.to_string()),
+        retryable: true,
+    }
 }
 
 fn corrupt(display: &str, e: parquet::errors::ParquetError) -> StoreError {

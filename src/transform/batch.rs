@@ -75,7 +75,10 @@ impl StagedBatch {
             .map(|builder| -> Result<ArrayRef, arrow::error::ArrowError> {
                 Ok(match builder {
                     Builder::Text(b) => Arc::new(b.finish()),
-                    Builder::Money(b) => Arc::new(b.finish().with_precision_and_scale(MONEY_PRECISION, MONEY_SCALE)?),
+                    Builder::Money(b) => Arc::new(
+                        b.finish()
+                            .with_precision_and_scale(MONEY_PRECISION, MONEY_SCALE)?,
+                    ),
                     Builder::Time(b) => Arc::new(b.finish().with_timezone("UTC")),
                     Builder::Bool(b) => Arc::new(b.finish()),
                     Builder::Int(b) => Arc::new(b.finish()),

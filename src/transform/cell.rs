@@ -28,7 +28,10 @@ pub struct Bad {
 
 impl Bad {
     pub fn new(reason: &'static str, detail: impl Into<String>) -> Self {
-        Bad { reason, detail: detail.into() }
+        Bad {
+            reason,
+            detail: detail.into(),
+        }
     }
 }
 
@@ -44,11 +47,17 @@ pub fn convert(kind: Kind, value: Option<&Value>, column: &str) -> Result<Cell, 
         Kind::Time => time(value, column),
         Kind::Bool => match value {
             Value::Bool(b) => Ok(Cell::Bool(*b)),
-            other => Err(Bad::new("bad_bool", format!("{column}: {other} is not true or false"))),
+            other => Err(Bad::new(
+                "bad_bool",
+                format!("{column}: {other} is not true or false"),
+            )),
         },
         Kind::Int => match value.as_i64().and_then(|n| i32::try_from(n).ok()) {
             Some(n) => Ok(Cell::Int(n)),
-            None => Err(Bad::new("bad_int", format!("{column}: {value} is not a 32-bit integer"))),
+            None => Err(Bad::new(
+                "bad_int",
+                format!("{column}: {value} is not a 32-bit integer"),
+            )),
         },
     }
 }
@@ -59,11 +68,19 @@ fn text(value: &Value, column: &str, max: u16) -> Result<Cell, Bad> {
         // Ids sometimes arrive as numbers; serde_json keeps integers exact.
         Value::Number(n) => n.to_string(),
         Value::Bool(b) => b.to_string(),
-        other => return Err(Bad::new("bad_text", format!("{column}: expected text, got {other}"))),
+        other => {
+            return Err(Bad::new(
+                "bad_text",
+                format!("{column}: expected text, got {other}"),
+            ));
+        }
     };
     let chars = text.chars().count();
     if chars > usize::from(max) {
-        return Err(Bad::new("text_too_long", format!("{column}: {chars} characters, the column holds {max}")));
+        return Err(Bad::new(
+            "text_too_long",
+            format!("{column}: {chars} characters, the column holds {max}"),
+        ));
     }
     Ok(Cell::Text(text))
 }
@@ -71,7 +88,9 @@ fn text(value: &Value, column: &str, max: u16) -> Result<Cell, Bad> {
 fn time(value: &Value, column: &str) -> Result<Cell, Bad> {
     let seconds = match value {
         Value::Number(n) => n.as_i64(),
-        Value::String(s) if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) => s.parse().ok(),
+        Value::String(s) if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) => {
+            s.parse().ok()
+        }
         _ => None,
     };
     match seconds {
@@ -81,7 +100,10 @@ fn time(value: &Value, column: &str) -> Result<Cell, Bad> {
             .checked_mul(1000)
             .map(Cell::Time)
             .ok_or_else(|| Bad::new("bad_time", format!("{column}: {s} is out of range"))),
-        _ => Err(Bad::new("bad_time", format!("{column}: {value} is not a unix time in seconds"))),
+        _ => Err(Bad::new(
+            "bad_time",
+            format!("{column}: {value} is not a unix time in seconds"),
+        )),
     }
 }
 
@@ -90,9 +112,16 @@ fn money_value(value: &Value, column: &str) -> Result<Cell, Bad> {
         Value::String(s) if s.trim().is_empty() => return Ok(Cell::Null),
         Value::String(s) => s.clone(),
         Value::Number(n) => n.to_string(),
-        other => return Err(Bad::new("bad_amount", format!("{column}: {other} is not an amount"))),
+        other => {
+            return Err(Bad::new(
+                "bad_amount",
+                format!("{column}: {other} is not an amount"),
+            ));
+        }
     };
-    parse_money(&text).map(Cell::Money).map_err(|why| Bad::new("bad_amount", format!("{column}: {text:?} {why}")))
+    parse_money(&text)
+        .map(Cell::Money)
+        .map_err(|why| Bad::new("bad_amount", format!("{column}: {text:?} {why}")))
 }
 
 /// Parses a decimal string into units of 10^-4, exactly.
@@ -108,7 +137,11 @@ pub fn parse_money(text: &str) -> Result<i128, &'static str> {
     };
     let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
     let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
-    if whole.is_empty() || !all_digits(whole) || !all_digits(fraction) || (digits.contains('.') && fraction.is_empty()) {
+    if whole.is_empty()
+        || !all_digits(whole)
+        || !all_digits(fraction)
+        || (digits.contains('.') && fraction.is_empty())
+    {
         return Err("is not a decimal number");
     }
     let significant = fraction.trim_end_matches('0');
@@ -120,7 +153,11 @@ pub fn parse_money(text: &str) -> Result<i128, &'static str> {
         return Err("is too large for DECIMAL(19,4)");
     }
     let padded = format!("{whole}{significant:0<scale$}");
-    let units: i128 = if padded.is_empty() { 0 } else { padded.parse().map_err(|_| "is not a decimal number")? };
+    let units: i128 = if padded.is_empty() {
+        0
+    } else {
+        padded.parse().map_err(|_| "is not a decimal number")?
+    };
     Ok(if negative { -units } else { units })
 }
 
@@ -145,33 +182,78 @@ mod tests {
         assert_eq!(parse_money("-1.28"), Ok(-12_800));
         assert_eq!(parse_money("1.50000"), Ok(15_000));
         assert_eq!(parse_money("000123.4"), Ok(1_234_000));
-        assert_eq!(parse_money("999999999999999.9999"), Ok(9_999_999_999_999_999_999));
-        for bad in ["", "12,50", "1e3", "0.00001", "1.", ".5", "abc", "1 000", "--1", "1000000000000000"] {
+        assert_eq!(
+            parse_money("999999999999999.9999"),
+            Ok(9_999_999_999_999_999_999)
+        );
+        for bad in [
+            "",
+            "12,50",
+            "1e3",
+            "0.00001",
+            "1.",
+            ".5",
+            "abc",
+            "1 000",
+            "--1",
+            "1000000000000000",
+        ] {
             assert!(parse_money(bad).is_err(), "{bad} should be refused");
         }
     }
 
     #[test]
     fn money_formats_back_with_four_places() {
-        for (units, text) in [(213_000, "21.3000"), (1, "0.0001"), (-12_800, "-1.2800"), (0, "0.0000")] {
+        for (units, text) in [
+            (213_000, "21.3000"),
+            (1, "0.0001"),
+            (-12_800, "-1.2800"),
+            (0, "0.0000"),
+        ] {
             assert_eq!(format_money(units), text);
         }
     }
 
     #[test]
     fn cells_follow_their_kind() {
-        assert_eq!(convert(Kind::Time, Some(&json!(1619611561)), "t"), Ok(Cell::Time(1_619_611_561_000)));
+        assert_eq!(
+            convert(Kind::Time, Some(&json!(1619611561)), "t"),
+            Ok(Cell::Time(1_619_611_561_000))
+        );
         assert_eq!(convert(Kind::Time, Some(&json!(0)), "t"), Ok(Cell::Null));
-        assert_eq!(convert(Kind::Time, Some(&json!("x")), "t").unwrap_err().reason, "bad_time");
+        assert_eq!(
+            convert(Kind::Time, Some(&json!("x")), "t")
+                .unwrap_err()
+                .reason,
+            "bad_time"
+        );
         assert_eq!(convert(Kind::Money, Some(&json!("")), "m"), Ok(Cell::Null));
-        assert_eq!(convert(Kind::Money, Some(&json!("12,50")), "m").unwrap_err().reason, "bad_amount");
-        assert_eq!(convert(Kind::Bool, Some(&json!("yes")), "b").unwrap_err().reason, "bad_bool");
+        assert_eq!(
+            convert(Kind::Money, Some(&json!("12,50")), "m")
+                .unwrap_err()
+                .reason,
+            "bad_amount"
+        );
+        assert_eq!(
+            convert(Kind::Bool, Some(&json!("yes")), "b")
+                .unwrap_err()
+                .reason,
+            "bad_bool"
+        );
         assert_eq!(
             convert(Kind::Text(32), Some(&json!(576461413038785752u64)), "id"),
             Ok(Cell::Text("576461413038785752".into()))
         );
-        assert_eq!(convert(Kind::Text(3), Some(&json!("Nguyễn")), "n").unwrap_err().reason, "text_too_long");
-        assert_eq!(convert(Kind::Text(6), Some(&json!("Nguyễn")), "n"), Ok(Cell::Text("Nguyễn".into())));
+        assert_eq!(
+            convert(Kind::Text(3), Some(&json!("Nguyễn")), "n")
+                .unwrap_err()
+                .reason,
+            "text_too_long"
+        );
+        assert_eq!(
+            convert(Kind::Text(6), Some(&json!("Nguyễn")), "n"),
+            Ok(Cell::Text("Nguyễn".into()))
+        );
         assert_eq!(convert(Kind::Text(6), None, "n"), Ok(Cell::Null));
     }
 }

@@ -21,13 +21,22 @@ pub async fn newest_copies(store: &Store, files: &[FileEntry]) -> Result<Vec<boo
     let mut newest: HashMap<String, (i64, usize)> = HashMap::new();
     let mut position = 0usize;
     for file in files {
-        let mut batches =
-            parquet_io::read_projected(store, &file.path, &raw::schema(), Some(&["order_id", "update_time"])).await?;
+        let mut batches = parquet_io::read_projected(
+            store,
+            &file.path,
+            &raw::schema(),
+            Some(&["order_id", "update_time"]),
+        )
+        .await?;
         while let Some(batch) = batches.try_next().await? {
             let ids = batch.column(0).as_string::<i32>();
             let times = batch.column(1).as_primitive::<TimestampMillisecondType>();
             for row in 0..batch.num_rows() {
-                let time = if times.is_null(row) { i64::MIN } else { times.value(row) };
+                let time = if times.is_null(row) {
+                    i64::MIN
+                } else {
+                    times.value(row)
+                };
                 let id = ids.value(row);
                 match newest.get_mut(id) {
                     Some(best) if best.0 > time => {}

@@ -20,8 +20,8 @@ pub struct Context<'a> {
 /// Flattens one order's payload into rows (one per line item), each row a
 /// cell per column of [`COLUMNS`].
 pub fn flatten(payload: &str, context: &Context) -> Result<Vec<Vec<Cell>>, Bad> {
-    let order: Value =
-        serde_json::from_str(payload).map_err(|e| Bad::new("bad_json", format!("the payload is not JSON: {e}")))?;
+    let order: Value = serde_json::from_str(payload)
+        .map_err(|e| Bad::new("bad_json", format!("the payload is not JSON: {e}")))?;
     if !order.is_object() {
         return Err(Bad::new("bad_json", "the payload is not a JSON object"));
     }
@@ -30,7 +30,12 @@ pub fn flatten(payload: &str, context: &Context) -> Result<Vec<Vec<Cell>>, Bad> 
         Some(Value::Array(_)) | None | Some(Value::Null) => {
             return Err(Bad::new("no_line_items", "the order has no line_items"));
         }
-        Some(other) => return Err(Bad::new("bad_json", format!("line_items is not an array: {other}"))),
+        Some(other) => {
+            return Err(Bad::new(
+                "bad_json",
+                format!("line_items is not an array: {other}"),
+            ));
+        }
     };
     let districts = districts(&order);
     let mut seen_items = HashSet::with_capacity(items.len());
@@ -42,7 +47,10 @@ pub fn flatten(payload: &str, context: &Context) -> Result<Vec<Vec<Cell>>, Bad> 
             _ => unreachable!("item_id is required, so row() never leaves it null"),
         };
         if !seen_items.insert(item_id.clone()) {
-            return Err(Bad::new("duplicate_line_item", format!("line item {item_id} appears twice in the order")));
+            return Err(Bad::new(
+                "duplicate_line_item",
+                format!("line item {item_id} appears twice in the order"),
+            ));
         }
         rows.push(row);
     }
@@ -51,7 +59,12 @@ pub fn flatten(payload: &str, context: &Context) -> Result<Vec<Vec<Cell>>, Bad> 
 
 const ITEM_ID: usize = 3;
 
-fn row(order: &Value, item: &Value, districts: &[(String, String)], context: &Context) -> Result<Vec<Cell>, Bad> {
+fn row(
+    order: &Value,
+    item: &Value,
+    districts: &[(String, String)],
+    context: &Context,
+) -> Result<Vec<Cell>, Bad> {
     let mut cells = Vec::with_capacity(COLUMNS.len());
     for column in COLUMNS {
         let cell = match column.source {
@@ -60,7 +73,10 @@ fn row(order: &Value, item: &Value, districts: &[(String, String)], context: &Co
             Source::Order(path) => cell::convert(column.kind, lookup(order, path), column.name)?,
             Source::Item(path) => cell::convert(column.kind, lookup(item, path), column.name)?,
             Source::District(level) => {
-                let name = districts.iter().find(|(l, _)| l == level).map(|(_, name)| Value::String(name.clone()));
+                let name = districts
+                    .iter()
+                    .find(|(l, _)| l == level)
+                    .map(|(_, name)| Value::String(name.clone()));
                 cell::convert(column.kind, name.as_ref(), column.name)?
             }
             Source::ItemTaxTotal => item_tax_total(item)?,
@@ -68,7 +84,10 @@ fn row(order: &Value, item: &Value, districts: &[(String, String)], context: &Co
             Source::RowHash => Cell::Text(row_hash(&cells)),
         };
         if column.required && cell == Cell::Null {
-            return Err(Bad::new("missing_field", format!("{} is missing", column.name)));
+            return Err(Bad::new(
+                "missing_field",
+                format!("{} is missing", column.name),
+            ));
         }
         cells.push(cell);
     }
@@ -101,7 +120,9 @@ fn item_tax_total(item: &Value) -> Result<Cell, Bad> {
     };
     let mut total: i128 = 0;
     for tax in taxes {
-        if let Cell::Money(units) = cell::convert(Kind::Money, tax.get("tax_amount"), "item_tax.tax_amount")? {
+        if let Cell::Money(units) =
+            cell::convert(Kind::Money, tax.get("tax_amount"), "item_tax.tax_amount")?
+        {
             total += units;
         }
     }
@@ -146,7 +167,10 @@ mod tests {
     use super::*;
     use crate::schema::staged::index_of;
 
-    const CONTEXT: Context = Context { run_id: "run-1", shop_cipher: "GCP_shop" };
+    const CONTEXT: Context = Context {
+        run_id: "run-1",
+        shop_cipher: "GCP_shop",
+    };
 
     fn cell<'r>(row: &'r [Cell], name: &str) -> &'r Cell {
         &row[index_of(name).unwrap()]
@@ -170,14 +194,23 @@ mod tests {
         let rows = flatten(&order(items), &CONTEXT).unwrap();
         assert_eq!(rows.len(), 2);
         let first = &rows[0];
-        assert_eq!(cell(first, "order_id"), &Cell::Text("576461413038785752".into()));
+        assert_eq!(
+            cell(first, "order_id"),
+            &Cell::Text("576461413038785752".into())
+        );
         assert_eq!(cell(first, "item_id"), &Cell::Text("1".into()));
         assert_eq!(cell(first, "total_amount"), &Cell::Money(213_000));
         assert_eq!(cell(first, "tax_amount"), &Cell::Money(12_000));
         assert_eq!(cell(first, "item_tax_amount"), &Cell::Money(6_001));
         assert_eq!(cell(&rows[1], "item_tax_amount"), &Cell::Null);
-        assert_eq!(cell(first, "recipient_address_country"), &Cell::Text("Việt Nam".into()));
-        assert_eq!(cell(first, "recipient_address_city"), &Cell::Text("Hà Nội".into()));
+        assert_eq!(
+            cell(first, "recipient_address_country"),
+            &Cell::Text("Việt Nam".into())
+        );
+        assert_eq!(
+            cell(first, "recipient_address_city"),
+            &Cell::Text("Hà Nội".into())
+        );
         assert_eq!(cell(first, "recipient_address_state"), &Cell::Null);
         assert_eq!(cell(first, "create_time"), &Cell::Time(1_619_611_561_000));
         assert_eq!(cell(first, "item_quantity"), &Cell::Int(1));
@@ -188,7 +221,14 @@ mod tests {
     fn the_hash_ignores_the_run_but_sees_every_content_change() {
         let items = r#"[{"id":"1","sale_price":"10.65"}]"#;
         let a = flatten(&order(items), &CONTEXT).unwrap();
-        let b = flatten(&order(items), &Context { run_id: "run-2", ..CONTEXT }).unwrap();
+        let b = flatten(
+            &order(items),
+            &Context {
+                run_id: "run-2",
+                ..CONTEXT
+            },
+        )
+        .unwrap();
         let c = flatten(&order(r#"[{"id":"1","sale_price":"10.66"}]"#), &CONTEXT).unwrap();
         assert_eq!(cell(&a[0], "etl_row_hash"), cell(&b[0], "etl_row_hash"));
         assert_ne!(cell(&a[0], "etl_row_hash"), cell(&c[0], "etl_row_hash"));
@@ -201,10 +241,19 @@ mod tests {
         assert_eq!(reason("[1,2]"), "bad_json");
         assert_eq!(reason(&order("[]")), "no_line_items");
         assert_eq!(reason(&order(r#"[{"sale_price":"1"}]"#)), "missing_field");
-        assert_eq!(reason(&order(r#"[{"id":"1","sale_price":"1,5"}]"#)), "bad_amount");
-        assert_eq!(reason(&order(r#"[{"id":"1"},{"id":"1"}]"#)), "duplicate_line_item");
+        assert_eq!(
+            reason(&order(r#"[{"id":"1","sale_price":"1,5"}]"#)),
+            "bad_amount"
+        );
+        assert_eq!(
+            reason(&order(r#"[{"id":"1"},{"id":"1"}]"#)),
+            "duplicate_line_item"
+        );
         let no_update = order(r#"[{"id":"1"}]"#).replace(r#""update_time":1619621355,"#, "");
         let bad = flatten(&no_update, &CONTEXT).unwrap_err();
-        assert_eq!((bad.reason, bad.detail.as_str()), ("missing_field", "update_time is missing"));
+        assert_eq!(
+            (bad.reason, bad.detail.as_str()),
+            ("missing_field", "update_time is missing")
+        );
     }
 }

@@ -56,7 +56,11 @@ pub async fn run(store: &Store, run_id: &RunId) -> Result<Manifest, Error> {
                 if keep[position] {
                     work.order(&batch, row, &file.path, run_id.as_str()).await?;
                 } else {
-                    *work.manifest.counters.entry("duplicates_dropped".into()).or_default() += 1;
+                    *work
+                        .manifest
+                        .counters
+                        .entry("duplicates_dropped".into())
+                        .or_default() += 1;
                 }
                 position += 1;
             }
@@ -64,7 +68,8 @@ pub async fn run(store: &Store, run_id: &RunId) -> Result<Manifest, Error> {
                 orders = work.manifest.rows_in,
                 rows = work.manifest.rows_out,
                 rejected = work.manifest.rejected(),
-                orders_per_s = (work.manifest.rows_in as f64 / clock.elapsed().as_secs_f64().max(1e-3)) as u64,
+                orders_per_s =
+                    (work.manifest.rows_in as f64 / clock.elapsed().as_secs_f64().max(1e-3)) as u64,
                 "transforming"
             );
         }
@@ -92,12 +97,28 @@ struct Work {
 }
 
 impl Work {
-    async fn order(&mut self, batch: &RecordBatch, row: usize, source_file: &str, run_id: &str) -> Result<(), Error> {
-        let column = |name: &str| batch.column_by_name(name).expect("the raw schema was checked on read");
+    async fn order(
+        &mut self,
+        batch: &RecordBatch,
+        row: usize,
+        source_file: &str,
+        run_id: &str,
+    ) -> Result<(), Error> {
+        let column = |name: &str| {
+            batch
+                .column_by_name(name)
+                .expect("the raw schema was checked on read")
+        };
         let shop_cipher = column("shop_cipher").as_string::<i32>().value(row);
         let order_ids = column("order_id").as_string::<i32>();
         let payload = column("payload").as_string::<i64>().value(row);
-        match flatten::flatten(payload, &Context { run_id, shop_cipher }) {
+        match flatten::flatten(
+            payload,
+            &Context {
+                run_id,
+                shop_cipher,
+            },
+        ) {
             Ok(rows) => {
                 for cells in &rows {
                     self.staged.push(cells);
@@ -110,9 +131,20 @@ impl Work {
             Err(bad) => {
                 let order_id = (!order_ids.is_null(row)).then(|| order_ids.value(row));
                 tracing::debug!(order_id, reason = bad.reason, detail = %bad.detail, "order rejected");
-                let reject = Reject { shop_cipher, order_id, reason: bad.reason, detail: &bad.detail, source_file, payload };
+                let reject = Reject {
+                    shop_cipher,
+                    order_id,
+                    reason: bad.reason,
+                    detail: &bad.detail,
+                    source_file,
+                    payload,
+                };
                 self.rejected.push(&reject, self.rejected_at_ms);
-                *self.manifest.rejects_by_reason.entry(bad.reason.to_owned()).or_default() += 1;
+                *self
+                    .manifest
+                    .rejects_by_reason
+                    .entry(bad.reason.to_owned())
+                    .or_default() += 1;
                 if self.rejected.len() >= BATCH_ROWS {
                     self.flush_rejects().await?;
                 }
@@ -148,6 +180,11 @@ impl Work {
 
 fn arrow_error(e: arrow::error::ArrowError) -> Error {
     // Only a bug can make the builders disagree with the schema.
-    StoreError::Parquet { op: "build a batch for", path: "the staged output".into(), reason: e.to_string(), retryable: false }
-        .into()
+    StoreError::Parquet {
+        op: "build a batch for",
+        path: "the staged output".into(),
+        reason: e.to_string(),
+        retryable: false,
+    }
+    .into()
 }

@@ -2,7 +2,9 @@
 
 use std::sync::Arc;
 
-use arrow::array::{ArrayRef, LargeStringBuilder, RecordBatch, StringBuilder, TimestampMillisecondBuilder};
+use arrow::array::{
+    ArrayRef, LargeStringBuilder, RecordBatch, StringBuilder, TimestampMillisecondBuilder,
+};
 
 use crate::schema::rejects;
 

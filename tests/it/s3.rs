@@ -23,22 +23,39 @@ impl Drop for Moto {
 /// Starts moto's S3 server, or says why the test cannot run. On CI a missing
 /// server is a failure, not a skip.
 fn start_moto() -> Option<Moto> {
-    let Some(server) = std::env::var_os("ETL_TEST_MOTO_SERVER").filter(|p| std::path::Path::new(p).exists()) else {
-        assert!(std::env::var_os("CI").is_none(), "CI must run the S3 test: set ETL_TEST_MOTO_SERVER (tests/run-all.sh does)");
-        eprintln!("skipped: ETL_TEST_MOTO_SERVER does not name moto_server (tests/run-all.sh installs it)");
+    let Some(server) =
+        std::env::var_os("ETL_TEST_MOTO_SERVER").filter(|p| std::path::Path::new(p).exists())
+    else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must run the S3 test: set ETL_TEST_MOTO_SERVER (tests/run-all.sh does)"
+        );
+        eprintln!(
+            "skipped: ETL_TEST_MOTO_SERVER does not name moto_server (tests/run-all.sh installs it)"
+        );
         return None;
     };
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let child = Command::new(server)
         .args(["-H", "127.0.0.1", "-p", &port.to_string()])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .expect("moto_server starts");
-    let moto = Moto { child, endpoint: format!("http://127.0.0.1:{port}") };
+    let moto = Moto {
+        child,
+        endpoint: format!("http://127.0.0.1:{port}"),
+    };
     let deadline = Instant::now() + Duration::from_secs(30);
     while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "moto_server did not listen within 30 s");
+        assert!(
+            Instant::now() < deadline,
+            "moto_server did not listen within 30 s"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
     Some(moto)
@@ -47,7 +64,11 @@ fn start_moto() -> Option<Moto> {
 fn create_bucket(endpoint: &str, bucket: &str) {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let status = runtime
-        .block_on(reqwest::Client::new().put(format!("{endpoint}/{bucket}")).send())
+        .block_on(
+            reqwest::Client::new()
+                .put(format!("{endpoint}/{bucket}"))
+                .send(),
+        )
         .expect("moto answers")
         .status();
     assert!(status.is_success(), "creating the bucket: {status}");
@@ -71,44 +92,114 @@ fn the_stages_run_against_an_s3_compatible_store() {
     let store = "s3://etl-store/team/tiktok";
     let run = |bin: &str, args: &[&str]| {
         let mut cmd = util::command(bin);
-        sandbox.env(with_s3_env(&mut cmd, &moto.endpoint)).args(args).args(["--store", store]);
+        sandbox
+            .env(with_s3_env(&mut cmd, &moto.endpoint))
+            .args(args)
+            .args(["--store", store]);
         let out = util::run(&mut cmd);
-        assert!(out.status.success(), "{bin} failed:\n{}", util::stderr(&out));
+        assert!(
+            out.status.success(),
+            "{bin} failed:\n{}",
+            util::stderr(&out)
+        );
         out
     };
     let (since, until) = ("2026-11-24T12:00:00Z", "2026-11-25T00:00:00Z");
     let expected = sandbox.expected_line_items(since, until);
-    let extract = util::summary(&run("extract", &["--run-id", "scheduled__2026-11-25T00:00:00+00:00", "--since", since, "--until", until]));
-    let transform = util::summary(&run("transform", &["--run-id", "scheduled__2026-11-25T00:00:00+00:00"]));
-    let load = util::summary(&run("load", &["--run-id", "scheduled__2026-11-25T00:00:00+00:00", "--target", &target]));
+    let extract = util::summary(&run(
+        "extract",
+        &[
+            "--run-id",
+            "scheduled__2026-11-25T00:00:00+00:00",
+            "--since",
+            since,
+            "--until",
+            until,
+        ],
+    ));
+    let transform = util::summary(&run(
+        "transform",
+        &["--run-id", "scheduled__2026-11-25T00:00:00+00:00"],
+    ));
+    let load = util::summary(&run(
+        "load",
+        &[
+            "--run-id",
+            "scheduled__2026-11-25T00:00:00+00:00",
+            "--target",
+            &target,
+        ],
+    ));
     assert!(extract["rows_out"].as_u64().unwrap() > 0);
     assert_eq!(transform["rows_out"], expected);
     assert_eq!(load["load"]["inserted"], expected);
-    assert_eq!(util::dump_table(&dir.path().join("staging.db"), "tiktok_shop_orders", &[]).len() as u64, expected);
+    assert_eq!(
+        util::dump_table(&dir.path().join("staging.db"), "tiktok_shop_orders", &[]).len() as u64,
+        expected
+    );
 
     // The files are in the bucket, under the prefix and the mapped run id.
-    let report = util::stdout(&run("tiktok-etl", &["inspect", "--run-id", "scheduled__2026-11-25T00:00:00+00:00", "--rows", "1"]));
-    assert!(report.contains("stored at s3://etl-store/team/tiktok/runs/scheduled__2026-11-25T00=3A00=3A00=2B00=3A00"), "{report}");
-    for stage in ["== extract: finished", "== transform: finished", "== load: finished"] {
+    let report = util::stdout(&run(
+        "tiktok-etl",
+        &[
+            "inspect",
+            "--run-id",
+            "scheduled__2026-11-25T00:00:00+00:00",
+            "--rows",
+            "1",
+        ],
+    ));
+    assert!(
+        report.contains(
+            "stored at s3://etl-store/team/tiktok/runs/scheduled__2026-11-25T00=3A00=3A00=2B00=3A00"
+        ),
+        "{report}"
+    );
+    for stage in [
+        "== extract: finished",
+        "== transform: finished",
+        "== load: finished",
+    ] {
         assert!(report.contains(stage), "{stage} missing from:\n{report}");
     }
-    assert!(report.contains(&format!("rows out: {expected}")), "{report}");
+    assert!(
+        report.contains(&format!("rows out: {expected}")),
+        "{report}"
+    );
     // A listing straight from the S3 API, not through our code.
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let listing = runtime
         .block_on(async {
-            reqwest::get(format!("{}/etl-store?list-type=2&prefix=team/tiktok/runs/", moto.endpoint)).await?.text().await
+            reqwest::get(format!(
+                "{}/etl-store?list-type=2&prefix=team/tiktok/runs/",
+                moto.endpoint
+            ))
+            .await?
+            .text()
+            .await
         })
         .unwrap();
-    assert!(listing.contains("/transform/order_lines/part-00000.parquet"), "{listing}");
+    assert!(
+        listing.contains("/transform/order_lines/part-00000.parquet"),
+        "{listing}"
+    );
     assert!(listing.contains("/load/_manifest.json"), "{listing}");
 }
 
 #[test]
 fn an_unreachable_s3_endpoint_is_worth_retrying() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let mut cmd = util::command("transform");
-    with_s3_env(&mut cmd, &format!("http://127.0.0.1:{port}")).args(["--run-id", "r", "--store", "s3://nowhere/x"]);
+    with_s3_env(&mut cmd, &format!("http://127.0.0.1:{port}")).args([
+        "--run-id",
+        "r",
+        "--store",
+        "s3://nowhere/x",
+    ]);
     let out = util::run(cmd.env("AWS_EC2_METADATA_DISABLED", "true"));
     assert_eq!(out.status.code(), Some(1), "{}", util::stderr(&out));
     assert!(!util::stderr(&out).contains("testing-secret-key"));

@@ -16,33 +16,64 @@ fn sample_order() -> String {
 }
 
 fn transform(store: &Path) -> std::process::Output {
-    util::run(util::command("transform").args(["--store", store.to_str().unwrap(), "--run-id", RUN]))
+    util::run(util::command("transform").args([
+        "--store",
+        store.to_str().unwrap(),
+        "--run-id",
+        RUN,
+    ]))
 }
 
 fn order(id: &str, update_time: i64, sale_price: &str) -> RawOrder {
     let payload = sample_order()
         .replace("576461413038785752", id)
-        .replace("\"update_time\":1619621355", &format!("\"update_time\":{update_time}"))
-        .replace("\"sale_price\":\"0.01\"", &format!("\"sale_price\":\"{sale_price}\""));
-    RawOrder { shop: "GCP_XF90igAAAABh00qsWgtvOiGFNqyubMt3", order_id: id.into(), update_time, payload }
+        .replace(
+            "\"update_time\":1619621355",
+            &format!("\"update_time\":{update_time}"),
+        )
+        .replace(
+            "\"sale_price\":\"0.01\"",
+            &format!("\"sale_price\":\"{sale_price}\""),
+        );
+    RawOrder {
+        shop: "GCP_XF90igAAAABh00qsWgtvOiGFNqyubMt3",
+        order_id: id.into(),
+        update_time,
+        payload,
+    }
 }
 
 #[test]
 fn official_sample_flattens_to_the_golden_row() {
     let dir = tempfile::tempdir().unwrap();
-    util::write_raw_run(dir.path(), RUN, &[order("576461413038785752", 1619621355, "0.01")]);
+    util::write_raw_run(
+        dir.path(),
+        RUN,
+        &[order("576461413038785752", 1619621355, "0.01")],
+    );
     let out = transform(dir.path());
     assert!(out.status.success());
-    let batches = util::read_parquet(dir.path(), &format!("{RUN_DIR}/transform/order_lines/part-00000.parquet"), &staged::schema());
+    let batches = util::read_parquet(
+        dir.path(),
+        &format!("{RUN_DIR}/transform/order_lines/part-00000.parquet"),
+        &staged::schema(),
+    );
     let rows = util::rows_as_maps(&batches);
     assert_eq!(rows.len(), 1, "one line item in the sample order");
     let actual = serde_json::to_string_pretty(&rows[0]).unwrap() + "\n";
-    let golden = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/sample_order_line.json");
+    let golden = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/golden/sample_order_line.json"
+    );
     if std::env::var_os("UPDATE_GOLDEN").is_some() {
         std::fs::write(golden, &actual).unwrap();
     }
-    let expected = std::fs::read_to_string(golden).expect("golden file (UPDATE_GOLDEN=1 writes it)");
-    assert_eq!(actual, expected, "staged row differs from tests/golden/sample_order_line.json");
+    let expected =
+        std::fs::read_to_string(golden).expect("golden file (UPDATE_GOLDEN=1 writes it)");
+    assert_eq!(
+        actual, expected,
+        "staged row differs from tests/golden/sample_order_line.json"
+    );
 }
 
 #[test]
@@ -79,14 +110,30 @@ fn duplicates_keep_the_newest_and_bad_orders_become_rejects() {
         &format!("{RUN_DIR}/transform/rejects/part-00000.parquet"),
         &rejects::schema(),
     ));
-    let mut reasons: Vec<(&str, &str)> =
-        rejected.iter().map(|r| (r["order_id"].as_str(), r["reason"].as_str())).collect();
+    let mut reasons: Vec<(&str, &str)> = rejected
+        .iter()
+        .map(|r| (r["order_id"].as_str(), r["reason"].as_str()))
+        .collect();
     reasons.sort();
-    assert_eq!(reasons, [("900000000000000002", "bad_amount"), ("900000000000000003", "bad_json")]);
-    assert!(rejected.iter().any(|r| r["detail"].contains("item_sale_price") && r["detail"].contains("12,50")));
+    assert_eq!(
+        reasons,
+        [
+            ("900000000000000002", "bad_amount"),
+            ("900000000000000003", "bad_json")
+        ]
+    );
+    assert!(
+        rejected
+            .iter()
+            .any(|r| r["detail"].contains("item_sale_price") && r["detail"].contains("12,50"))
+    );
 
     let manifest: serde_json::Value = serde_json::from_slice(
-        &std::fs::read(dir.path().join(format!("{RUN_DIR}/transform/_manifest.json"))).unwrap(),
+        &std::fs::read(
+            dir.path()
+                .join(format!("{RUN_DIR}/transform/_manifest.json")),
+        )
+        .unwrap(),
     )
     .unwrap();
     assert_eq!(manifest["rejects_by_reason"]["bad_amount"], 1);
@@ -97,16 +144,25 @@ fn duplicates_keep_the_newest_and_bad_orders_become_rejects() {
 #[test]
 fn rerunning_replaces_the_output_with_identical_rows() {
     let dir = tempfile::tempdir().unwrap();
-    util::write_raw_run(dir.path(), RUN, &[order("1", 1700000000, "3.3"), order("2", 1700000001, "4.4")]);
+    util::write_raw_run(
+        dir.path(),
+        RUN,
+        &[order("1", 1700000000, "3.3"), order("2", 1700000001, "4.4")],
+    );
     let path = format!("{RUN_DIR}/transform/order_lines/part-00000.parquet");
     assert!(transform(dir.path()).status.success());
     let first = util::rows_as_maps(&util::read_parquet(dir.path(), &path, &staged::schema()));
     // A stray file of a crashed attempt must disappear on re-run.
-    let stray = dir.path().join(format!("{RUN_DIR}/transform/order_lines/part-00009.parquet"));
+    let stray = dir.path().join(format!(
+        "{RUN_DIR}/transform/order_lines/part-00009.parquet"
+    ));
     std::fs::write(&stray, b"half a file").unwrap();
     assert!(transform(dir.path()).status.success());
     assert!(!stray.exists());
-    assert_eq!(util::rows_as_maps(&util::read_parquet(dir.path(), &path, &staged::schema())), first);
+    assert_eq!(
+        util::rows_as_maps(&util::read_parquet(dir.path(), &path, &staged::schema())),
+        first
+    );
 }
 
 #[test]
@@ -117,20 +173,33 @@ fn missing_extract_manifest_exits_2_and_writes_nothing() {
     let err = util::stderr(&out);
     assert!(err.contains("the extract stage has not finished"), "{err}");
     assert!(err.contains("run the extract stage"), "{err}");
-    assert!(util::files_under(dir.path()).is_empty(), "{:?}", util::files_under(dir.path()));
+    assert!(
+        util::files_under(dir.path()).is_empty(),
+        "{:?}",
+        util::files_under(dir.path())
+    );
 }
 
 #[test]
 fn corrupted_raw_file_exits_2_naming_the_file() {
     let dir = tempfile::tempdir().unwrap();
     util::write_raw_run(dir.path(), RUN, &[order("1", 1700000000, "3.3")]);
-    let raw = dir.path().join(format!("{RUN_DIR}/extract/shop=GCP_XF90igAAAABh00qsWgtvOiGFNqyubMt3/part-00000.parquet"));
+    let raw = dir.path().join(format!(
+        "{RUN_DIR}/extract/shop=GCP_XF90igAAAABh00qsWgtvOiGFNqyubMt3/part-00000.parquet"
+    ));
     std::fs::write(&raw, b"PAR1 this is not parquet PAR1").unwrap();
     let out = transform(dir.path());
     assert_eq!(out.status.code(), Some(2));
     let err = util::stderr(&out);
-    assert!(err.contains("part-00000.parquet") && err.contains("re-run the stage that wrote it"), "{err}");
-    assert!(!dir.path().join(format!("{RUN_DIR}/transform/_manifest.json")).exists());
+    assert!(
+        err.contains("part-00000.parquet") && err.contains("re-run the stage that wrote it"),
+        "{err}"
+    );
+    assert!(
+        !dir.path()
+            .join(format!("{RUN_DIR}/transform/_manifest.json"))
+            .exists()
+    );
 }
 
 #[test]
