@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The benchmark: time and peak memory of each stage on a large sandbox window.
 #
-#   bench/run.sh [ORDERS_PER_DAY_PER_SHOP] [DAYS]     (defaults: 20000 7)
+#   bench/run.sh [ORDERS_PER_DAY_PER_SHOP] [DAYS]     (defaults: 3000 7)
 #
 # Builds release binaries, starts the sandbox API on loopback with a frozen
 # clock, then runs extract, transform, load (twice: new rows, then nothing
@@ -10,13 +10,13 @@
 # the machine's cores with extract.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-per_day=${1:-20000}
+per_day=${1:-3000}
 days=${2:-7}
 out=bench/out
 rm -rf "$out" && mkdir -p "$out"
 
 cargo build --release --quiet --bins
-bin=target/release
+bin="${CARGO_TARGET_DIR:-target}/release"
 now="2026-11-30T00:00:00Z"
 port=$((20000 + RANDOM % 20000))
 

@@ -75,11 +75,12 @@ fn text(value: &Value, column: &str, max: u16) -> Result<Cell, Bad> {
             ));
         }
     };
-    let chars = text.chars().count();
-    if chars > usize::from(max) {
+    // NVARCHAR(n) counts UTF-16 code units: an emoji takes two.
+    let units = text.encode_utf16().count();
+    if units > usize::from(max) {
         return Err(Bad::new(
             "text_too_long",
-            format!("{column}: {chars} characters, the column holds {max}"),
+            format!("{column}: {units} UTF-16 code units, the column holds {max}"),
         ));
     }
     Ok(Cell::Text(text))
@@ -255,5 +256,15 @@ mod tests {
             Ok(Cell::Text("Nguyễn".into()))
         );
         assert_eq!(convert(Kind::Text(6), None, "n"), Ok(Cell::Null));
+        assert_eq!(
+            convert(Kind::Text(3), Some(&json!("a😀")), "n"),
+            Ok(Cell::Text("a😀".into()))
+        );
+        assert_eq!(
+            convert(Kind::Text(2), Some(&json!("a😀")), "n")
+                .unwrap_err()
+                .reason,
+            "text_too_long"
+        );
     }
 }

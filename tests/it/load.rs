@@ -723,34 +723,3 @@ fn mssql_rows(url: &str, table: &str) -> Vec<(String, String, String)> {
         out
     })
 }
-
-/// Load speed of the SQLite target. Slow in debug builds, so not run by
-/// default: `cargo test --release --test tests it::load::sqlite_loads_a_million_rows -- --ignored --nocapture`.
-#[test]
-#[ignore = "a benchmark: about a minute in release mode"]
-fn sqlite_loads_a_million_rows() {
-    let f = Fixture::new();
-    let lines: Vec<Line> = (0..1_000_000u64)
-        .map(|i| {
-            line(
-                &(5_000_000_000_000_000 + i / 3).to_string(),
-                &(i % 3).to_string(),
-                1_700_000_000,
-                "h",
-                i.into(),
-            )
-        })
-        .collect();
-    write_run(&f.store, "big", &lines);
-    for round in 0..2 {
-        let start = std::time::Instant::now();
-        let out = f.load_to("big", "merge", &f.target());
-        assert!(out.status.success(), "{}", util::stderr(&out));
-        println!(
-            "round {round}: {} in {:?}\n{}",
-            util::summary(&out)["load"],
-            start.elapsed(),
-            util::stderr(&out)
-        );
-    }
-}
