@@ -8,24 +8,16 @@
 
 use clap::Args;
 
-use crate::api::{ApiClient, ApiConfig, Credentials};
+use crate::api::ApiClient;
+use crate::cli::args::ApiArgs;
 use crate::error::Error;
 use crate::load::{self, LoadConfig, LoadMode};
 use crate::telemetry::LogFormat;
 
 #[derive(Debug, Clone, Args)]
 pub struct CheckArgs {
-    /// The app key of your TikTok Shop Partner Center app.
-    #[arg(long, env = "TIKTOK_APP_KEY", hide_env_values = true)]
-    pub app_key: Option<String>,
-
-    /// Base URL of the shop API.
-    #[arg(long, env = "TIKTOK_API_BASE_URL", default_value = crate::api::DEFAULT_BASE_URL)]
-    pub api_base_url: String,
-
-    /// Base URL of the token API.
-    #[arg(long, env = "TIKTOK_AUTH_BASE_URL", default_value = crate::api::DEFAULT_AUTH_BASE_URL)]
-    pub auth_base_url: String,
+    #[command(flatten)]
+    pub api: ApiArgs,
 
     /// The load target to check (see `load --help`).
     #[arg(
@@ -91,16 +83,12 @@ pub async fn run(args: &CheckArgs) -> Result<(), Error> {
 }
 
 async fn api(args: &CheckArgs) -> Result<String, Error> {
-    let config = ApiConfig {
-        base_url: args.api_base_url.clone(),
-        auth_base_url: args.auth_base_url.clone(),
-        credentials: Credentials::from_env(args.app_key.clone())?,
-    };
+    let config = args.api.config()?;
     let shops = ApiClient::new(config)?.authorized_shops().await?;
     let mut text = format!(
         "{} authorized shop(s) at {}",
         shops.len(),
-        args.api_base_url
+        args.api.api_base_url
     );
     for shop in &shops {
         text.push_str(&format!(

@@ -8,6 +8,7 @@
 use chrono::{DateTime, Duration, FixedOffset, Utc};
 use clap::Args;
 
+use crate::api::{ApiConfig, Credentials};
 use crate::error::Error;
 use crate::load::LoadMode;
 use crate::manifest::Window;
@@ -70,6 +71,14 @@ pub struct ExtractArgs {
           value_parser = clap::value_parser!(u32).range(1..=100))]
     pub page_size: u32,
 
+    #[command(flatten)]
+    pub api: ApiArgs,
+}
+
+/// Where the TikTok Shop API is and which app calls it. The secrets are read
+/// from the environment, never from flags.
+#[derive(Debug, Clone, Args)]
+pub struct ApiArgs {
     /// The app key of your TikTok Shop Partner Center app.
     #[arg(long, env = "TIKTOK_APP_KEY", hide_env_values = true)]
     pub app_key: Option<String>,
@@ -81,6 +90,17 @@ pub struct ExtractArgs {
     /// Base URL of the token API, used to refresh an expired access token.
     #[arg(long, env = "TIKTOK_AUTH_BASE_URL", default_value = crate::api::DEFAULT_AUTH_BASE_URL)]
     pub auth_base_url: String,
+}
+
+impl ApiArgs {
+    /// The API configuration, with the credentials from the environment.
+    pub fn config(&self) -> Result<ApiConfig, Error> {
+        Ok(ApiConfig {
+            base_url: self.api_base_url.clone(),
+            auth_base_url: self.auth_base_url.clone(),
+            credentials: Credentials::from_env(self.app_key.clone())?,
+        })
+    }
 }
 
 /// How to load the staged rows.

@@ -7,7 +7,7 @@
 use chrono::Utc;
 
 use super::{CommonArgs, ExtractArgs, LoadArgs, injected_fault, require_run_id};
-use crate::api::{ApiClient, ApiConfig, Credentials};
+use crate::api::{ApiClient, ApiConfig};
 use crate::error::Error;
 use crate::extract::{self, ExtractConfig};
 use crate::load::{self, LoadConfig};
@@ -29,16 +29,11 @@ pub fn extract_run_id(common: &CommonArgs) -> Result<RunId, Error> {
 pub fn extract_config(args: &ExtractArgs) -> Result<ExtractConfig, Error> {
     let window = args.window(Utc::now())?;
     let shops = args.shops()?;
-    let credentials = Credentials::from_env(args.app_key.clone())?;
     Ok(ExtractConfig {
         window,
         shops,
         page_size: args.page_size,
-        api: ApiConfig {
-            base_url: args.api_base_url.clone(),
-            auth_base_url: args.auth_base_url.clone(),
-            credentials,
-        },
+        api: args.api.config()?,
     })
 }
 
