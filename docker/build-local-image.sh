@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Build the ETL image from binaries already built on this host, with no
-# registry: FROM scratch plus the root filesystem of docker/rootfs.sh (the
-# four binaries, the shared libraries they link, user etl = uid 10001, /tmp,
+# registry: FROM scratch plus the root filesystem of docker/rootfs.sh
+# (tiktok-etl with the stage links, the shared libraries it links, user etl = uid 10001, /tmp,
 # CA bundle) and a /data store owned by that user. The same image as
 # docker/Dockerfile builds, so the DAG runs either one the same way.
 #

@@ -3,7 +3,9 @@
 #
 #   docker/rootfs.sh BIN_DIR ROOTFS
 #
-# ROOTFS gets /usr/local/bin/{extract,transform,load,tiktok-etl}, every shared
+# ROOTFS gets /usr/local/bin/tiktok-etl and the links extract, transform and
+# load to it (tiktok-etl called through a link named after a stage is that
+# stage, so the image carries the code once), every shared
 # library they link (found with ldd, copied at the same path, the dynamic
 # loader included), /etc/passwd and /etc/group with the user `etl` (uid 10001),
 # a world-writable /tmp and the CA bundle. Used by docker/Dockerfile (in its
@@ -13,7 +15,7 @@ set -euo pipefail
 
 bin_dir=${1:?usage: rootfs.sh BIN_DIR ROOTFS}
 rootfs=${2:?usage: rootfs.sh BIN_DIR ROOTFS}
-binaries=(extract transform load tiktok-etl)
+stages=(extract transform load)
 etl_uid=10001
 
 mkdir -p "$rootfs/usr/local/bin" "$rootfs/etc" "$rootfs/tmp"
@@ -25,19 +27,20 @@ copy_at_same_path() {
     cp -L "$1" "$rootfs$1"
 }
 
-for name in "${binaries[@]}"; do
-    binary=$bin_dir/$name
-    if [[ ! -x $binary ]]; then
-        echo "rootfs.sh: $binary not found or not executable" >&2
-        exit 2
-    fi
-    cp "$binary" "$rootfs/usr/local/bin/$name"
-    # "libx.so => /path (0x…)" and "/lib64/ld-linux-x86-64.so.2 (0x…)";
-    # a static binary prints "not a dynamic executable" and needs nothing.
-    while read -r library; do
-        copy_at_same_path "$library"
-    done < <(ldd "$binary" 2>/dev/null | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }')
+binary=$bin_dir/tiktok-etl
+if [[ ! -x $binary ]]; then
+    echo "rootfs.sh: $binary not found or not executable" >&2
+    exit 2
+fi
+cp "$binary" "$rootfs/usr/local/bin/tiktok-etl"
+for stage in "${stages[@]}"; do
+    ln -sf tiktok-etl "$rootfs/usr/local/bin/$stage"
 done
+# "libx.so => /path (0x…)" and "/lib64/ld-linux-x86-64.so.2 (0x…)";
+# a static binary prints "not a dynamic executable" and needs nothing.
+while read -r library; do
+    copy_at_same_path "$library"
+done < <(ldd "$binary" 2>/dev/null | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }')
 
 cat >"$rootfs/etc/passwd" <<PASSWD
 root:x:0:0:root:/root:/sbin/nologin

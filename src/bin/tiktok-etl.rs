@@ -57,7 +57,15 @@ struct InspectArgs {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // Called through a link named after a stage (as in the image), be it.
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if let Some(stage) = args
+        .first()
+        .and_then(|program| cli::commands::stage_named_by(program.as_ref()))
+    {
+        return stage(args);
+    }
+    let cli = Cli::parse_from(args);
     match cli.command {
         Command::Run(args) => cli::run_main(args.common.log_format, || async move {
             let report = pipeline::run(&args).await?;

@@ -5,6 +5,7 @@
 //! are the `--help` text.
 
 pub mod args;
+pub mod commands;
 pub mod stages;
 
 use std::future::Future;

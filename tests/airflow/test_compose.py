@@ -174,7 +174,8 @@ def test_dockerfile_is_multi_stage_small_and_non_root():
     assert "cargo build --release --locked" in dockerfile
     assert "docker/rootfs.sh target/release /out/rootfs" in dockerfile
     rootfs = (REPO / "docker" / "rootfs.sh").read_text()
-    assert "binaries=(extract transform load tiktok-etl)" in rootfs
+    assert 'stages=(extract transform load)' in rootfs
+    assert 'ln -sf tiktok-etl "$rootfs/usr/local/bin/$stage"' in rootfs, "stages are links to one binary"
     assert re.search(r"^USER (?!0|root)\S+", dockerfile, re.M)
     assert re.search(r'^ENTRYPOINT \["/usr/local/bin/tiktok-etl"\]', dockerfile, re.M), "exec form"
     ignored = (REPO / ".dockerignore").read_text().split()

@@ -397,3 +397,24 @@ fn corrupt_orders_from_the_api_become_rejects() {
     let load = stage(&sandbox, "load", dir.path(), &["--run-id", "c"]);
     assert_eq!(load["load"]["inserted"], transform["rows_out"]);
 }
+
+/// The image ships `tiktok-etl` once, with the stages as links to it:
+/// called through a link named after a stage, it is that stage.
+#[test]
+fn tiktok_etl_called_through_a_stage_link_is_that_stage() {
+    let dir = tempfile::tempdir().unwrap();
+    let link = dir.path().join("transform");
+    std::os::unix::fs::symlink(util::bin("tiktok-etl"), &link).unwrap();
+    let out = util::run(std::process::Command::new(&link).args([
+        "--run-id",
+        "r",
+        "--store",
+        dir.path().to_str().unwrap(),
+    ]));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        util::stderr(&out).contains("the extract stage has not finished"),
+        "{}",
+        util::stderr(&out)
+    );
+}
