@@ -80,9 +80,9 @@ pub fn load(args: impl IntoIterator<Item = OsString>) -> ExitCode {
 /// The stage a program path names (`/usr/local/bin/extract` → extract).
 pub fn stage_named_by(program: &Path) -> Option<fn(Vec<OsString>) -> ExitCode> {
     match program.file_name()?.to_str()? {
-        "extract" => Some(|args| extract(args)),
-        "transform" => Some(|args| transform(args)),
-        "load" => Some(|args| load(args)),
+        "extract" => Some(extract),
+        "transform" => Some(transform),
+        "load" => Some(load),
         _ => None,
     }
 }
