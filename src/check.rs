@@ -9,7 +9,7 @@
 use clap::Args;
 
 use crate::api::ApiClient;
-use crate::cli::args::ApiArgs;
+use crate::cli::args::{ApiArgs, TargetArgs};
 use crate::error::Error;
 use crate::load::{self, LoadConfig, LoadMode};
 use crate::telemetry::LogFormat;
@@ -19,18 +19,8 @@ pub struct CheckArgs {
     #[command(flatten)]
     pub api: ApiArgs,
 
-    /// The load target to check (see `load --help`).
-    #[arg(
-        long,
-        env = "ETL_TARGET",
-        default_value = "sqlite://./data/staging.db",
-        hide_env_values = true
-    )]
-    pub target: String,
-
-    /// The staging table to check.
-    #[arg(long, env = "ETL_TABLE", default_value = "tiktok_shop_orders")]
-    pub table: String,
+    #[command(flatten)]
+    pub target: TargetArgs,
 
     /// Check only the database.
     #[arg(long, conflicts_with = "skip_database")]
@@ -63,9 +53,9 @@ pub async fn run(args: &CheckArgs) -> Result<(), Error> {
     }
     if !args.skip_database {
         let config = LoadConfig {
-            target: args.target.clone(),
+            target: args.target.target.clone(),
             mode: LoadMode::Merge,
-            table: args.table.clone(),
+            table: args.target.table.clone(),
             create_table: false,
         };
         match load::check(&config).await {

@@ -106,6 +106,24 @@ impl ApiArgs {
 /// How to load the staged rows.
 #[derive(Debug, Clone, Args)]
 pub struct LoadArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+
+    /// `merge` upserts on (order_id, item_id), keeping the newest version;
+    /// `append` keeps this run's rows as a batch (re-running replaces the
+    /// batch); `replace` makes the table exactly this run's rows.
+    #[arg(long, env = "ETL_LOAD_MODE", value_enum, default_value_t = LoadMode::Merge)]
+    pub load_mode: LoadMode,
+
+    /// Create the table when it is missing (never alters an existing one).
+    /// Production SQL Server tables come from `sql/` instead.
+    #[arg(long, env = "ETL_CREATE_TABLE")]
+    pub create_table: bool,
+}
+
+/// The database the load writes to (and `check` checks).
+#[derive(Debug, Clone, Args)]
+pub struct TargetArgs {
     /// Where to load: `sqlite://path` (the embedded default), or a SQL Server
     /// ADO.NET connection string (`server=tcp:host,1433;database=…;user
     /// id=…;TrustServerCertificate=true`) whose password comes from
@@ -118,21 +136,10 @@ pub struct LoadArgs {
     )]
     pub target: String,
 
-    /// `merge` upserts on (order_id, item_id), keeping the newest version;
-    /// `append` keeps this run's rows as a batch (re-running replaces the
-    /// batch); `replace` makes the table exactly this run's rows.
-    #[arg(long, env = "ETL_LOAD_MODE", value_enum, default_value_t = LoadMode::Merge)]
-    pub load_mode: LoadMode,
-
     /// The staging table, optionally schema-qualified for SQL Server
     /// (`dbo.tiktok_shop_orders`).
     #[arg(long, env = "ETL_TABLE", default_value = "tiktok_shop_orders")]
     pub table: String,
-
-    /// Create the table when it is missing (never alters an existing one).
-    /// Production SQL Server tables come from `sql/` instead.
-    #[arg(long, env = "ETL_CREATE_TABLE")]
-    pub create_table: bool,
 }
 
 /// `transform` has only the common flags; this keeps the three alike.

@@ -81,9 +81,9 @@ pub async fn transform(common: &CommonArgs) -> Result<Manifest, Error> {
 
 pub fn load_config(args: &LoadArgs) -> LoadConfig {
     LoadConfig {
-        target: args.target.clone(),
+        target: args.target.target.clone(),
         mode: args.load_mode,
-        table: args.table.clone(),
+        table: args.target.table.clone(),
         create_table: args.create_table,
     }
 }
