@@ -253,14 +253,7 @@ impl TestSandbox {
 
     /// Points a stage command at this sandbox with its credentials and shops.
     pub fn env<'c>(&self, cmd: &'c mut Command) -> &'c mut Command {
-        let config = self.sandbox.config();
-        cmd.env("TIKTOK_API_BASE_URL", self.sandbox.base_url())
-            .env("TIKTOK_AUTH_BASE_URL", self.sandbox.base_url())
-            .env("TIKTOK_APP_KEY", &config.app_key)
-            .env("TIKTOK_APP_SECRET", &config.app_secret)
-            .env("TIKTOK_ACCESS_TOKEN", &config.access_token)
-            .env("TIKTOK_REFRESH_TOKEN", &config.refresh_token)
-            .env("TIKTOK_SHOP_CIPHER", config.shops.join(","))
+        point_at_sandbox(cmd, &self.sandbox)
     }
 
     /// Line items of the orders updated in `[since, until)`, over all shops.
@@ -301,4 +294,19 @@ pub fn dump_table(db: &Path, table: &str, skip: &[&str]) -> Vec<Vec<String>> {
         .collect();
     rows.sort();
     rows
+}
+
+/// Points a stage command at `sandbox` with its credentials and shops.
+pub fn point_at_sandbox<'c>(
+    cmd: &'c mut Command,
+    sandbox: &tiktok_etl::sandbox::Sandbox,
+) -> &'c mut Command {
+    let config = sandbox.config();
+    cmd.env("TIKTOK_API_BASE_URL", sandbox.base_url())
+        .env("TIKTOK_AUTH_BASE_URL", sandbox.base_url())
+        .env("TIKTOK_APP_KEY", &config.app_key)
+        .env("TIKTOK_APP_SECRET", &config.app_secret)
+        .env("TIKTOK_ACCESS_TOKEN", &config.access_token)
+        .env("TIKTOK_REFRESH_TOKEN", &config.refresh_token)
+        .env("TIKTOK_SHOP_CIPHER", config.shops.join(","))
 }

@@ -16,15 +16,8 @@ fn sandbox_command(
     since: DateTime<Utc>,
     until: DateTime<Utc>,
 ) -> Command {
-    let config = sandbox.config();
     let mut cmd = util::command("extract");
-    cmd.env("TIKTOK_API_BASE_URL", sandbox.base_url())
-        .env("TIKTOK_AUTH_BASE_URL", sandbox.base_url())
-        .env("TIKTOK_APP_KEY", &config.app_key)
-        .env("TIKTOK_APP_SECRET", &config.app_secret)
-        .env("TIKTOK_ACCESS_TOKEN", &config.access_token)
-        .env("TIKTOK_REFRESH_TOKEN", &config.refresh_token)
-        .env("TIKTOK_SHOP_CIPHER", config.shops.join(","))
+    util::point_at_sandbox(&mut cmd, sandbox)
         .env("TIKTOK_API_RETRY_BASE_MS", "5")
         .arg("--store")
         .arg(store)
