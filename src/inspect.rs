@@ -12,19 +12,16 @@ use arrow::datatypes::SchemaRef;
 use arrow::util::display::{ArrayFormatter, FormatOptions};
 use futures::TryStreamExt;
 
-use crate::error::Error;
-use crate::manifest::Manifest;
+use crate::manifest::{Dataset, FileEntry, Manifest, StageName};
 use crate::run_id::RunId;
 use crate::schema::{raw, rejects, staged};
-use crate::store::{RunLayout, StageName, Store, parquet_io};
-
-const STAGES: [StageName; 3] = [StageName::Extract, StageName::Transform, StageName::Load];
+use crate::store::{RunLayout, Store, StoreError, parquet_io};
 
 /// Longest value shown before it is cut (payloads are long).
 const MAX_VALUE_CHARS: usize = 120;
 
 /// Lists the runs in the store with the stages each has finished.
-pub async fn list_runs(store: &Store) -> Result<String, Error> {
+pub async fn list_runs(store: &Store) -> Result<String, StoreError> {
     let mut runs: Vec<(String, Vec<StageName>)> = Vec::new();
     for meta in store.list("runs").await? {
         let parts: Vec<&str> = meta.location.as_ref().rsplit('/').take(3).collect();
@@ -32,7 +29,7 @@ pub async fn list_runs(store: &Store) -> Result<String, Error> {
         if let [file, stage, segment] = parts[..]
             && file == "_manifest.json"
         {
-            let Some(stage) = STAGES.iter().find(|s| s.as_str() == stage) else {
+            let Some(stage) = StageName::ALL.iter().find(|s| s.as_str() == stage) else {
                 continue;
             };
             match runs.iter_mut().find(|(s, _)| s == segment) {
@@ -56,7 +53,7 @@ pub async fn list_runs(store: &Store) -> Result<String, Error> {
 }
 
 /// The report of one run: every stage, its files and their first rows.
-pub async fn report(store: &Store, run_id: &RunId, rows: usize) -> Result<String, Error> {
+pub async fn report(store: &Store, run_id: &RunId, rows: usize) -> Result<String, StoreError> {
     let layout = RunLayout::new(run_id);
     let mut out = String::new();
     writeln!(
@@ -65,7 +62,7 @@ pub async fn report(store: &Store, run_id: &RunId, rows: usize) -> Result<String
         store.display(layout.run_dir())
     )
     .ok();
-    for stage in STAGES {
+    for stage in StageName::ALL {
         writeln!(out).ok();
         match store.manifest(&layout, stage).await? {
             None => {
@@ -82,7 +79,7 @@ pub async fn report(store: &Store, run_id: &RunId, rows: usize) -> Result<String
             Some(manifest) => {
                 describe(&mut out, &manifest);
                 for file in &manifest.files {
-                    show_file(&mut out, store, &file.path, rows).await;
+                    show_file(&mut out, store, file, rows).await;
                 }
             }
         }
@@ -111,14 +108,19 @@ fn describe(out: &mut String, m: &Manifest) {
         .ok();
     }
     if !m.shops.is_empty() {
-        writeln!(out, "   shops: {}", m.shops.join(", ")).ok();
+        let shops: Vec<&str> = m.shops.iter().map(|s| s.as_str()).collect();
+        writeln!(out, "   shops: {}", shops.join(", ")).ok();
     }
     writeln!(out, "   rows in: {}, rows out: {}", m.rows_in, m.rows_out).ok();
     for (reason, count) in &m.rejects_by_reason {
         writeln!(out, "   rejected ({reason}): {count}").ok();
     }
-    for (name, value) in &m.counters {
-        writeln!(out, "   {name}: {value}").ok();
+    if let Some(serde_json::Value::Object(counters)) =
+        m.counters.and_then(|c| serde_json::to_value(c).ok())
+    {
+        for (name, value) in counters {
+            writeln!(out, "   {name}: {value}").ok();
+        }
     }
     if let Some(load) = &m.load {
         writeln!(
@@ -144,20 +146,19 @@ fn describe(out: &mut String, m: &Manifest) {
     }
 }
 
-fn schema_of(path: &str) -> SchemaRef {
-    if path.contains("/transform/order_lines/") {
-        staged::schema()
-    } else if path.contains("/transform/rejects/") {
-        rejects::schema()
-    } else {
-        raw::schema()
+fn schema_of(dataset: Dataset) -> SchemaRef {
+    match dataset {
+        Dataset::Raw => raw::schema(),
+        Dataset::OrderLines => staged::schema(),
+        Dataset::Rejects => rejects::schema(),
     }
 }
 
-async fn show_file(out: &mut String, store: &Store, path: &str, rows: usize) {
-    let schema = schema_of(path);
+async fn show_file(out: &mut String, store: &Store, file: &FileEntry, rows: usize) {
+    let schema = schema_of(file.dataset);
+    let path = file.path.as_str();
     writeln!(out, "\n   -- {path}").ok();
-    let batches: Result<Vec<RecordBatch>, Error> = async {
+    let batches: Result<Vec<RecordBatch>, StoreError> = async {
         let mut stream = parquet_io::read(store, path, &schema).await?;
         let mut batches = Vec::new();
         let mut seen = 0;

@@ -1,30 +1,28 @@
 //! TikTok Shop orders ETL.
 //!
 //! Three stages — [`extract`], [`transform`], [`load`] — talk to each other
-//! only through the Parquet [`store`], keyed by a [`run_id::RunId`]. The
-//! [`schema`] module holds the Arrow schemas that are the contract between
-//! them; [`api`] is the signed TikTok Shop Open API client and [`sandbox`] a
-//! local simulator of that API. The thin binaries under `src/bin/` parse
-//! flags ([`cli`]), call one of these and map the result to an exit code.
+//! only through the Parquet [`store`], keyed by a [`run_id::RunId`]; what
+//! each wrote is in its [`manifest`]. The [`schema`] module holds the Arrow
+//! schemas that are the contract between them, and [`source`] the seam to
+//! the marketplace (TikTok Shop, through the `tiktok-shop-api` crate). The
+//! thin binaries under `src/bin/` call [`cli`], the only place that parses
+//! flags and decides exit codes.
+//!
+//! Module dependencies point one way, checked by `tests/it/architecture.rs`:
+//! `cli` → the stages → `source`, `store`, `schema`, `manifest` → the
+//! leaves (`failure`, `money`, `run_id`, `shop`).
 
-pub mod api;
-pub mod check;
 pub mod cli;
-pub mod error;
 pub mod extract;
+pub mod failure;
 pub mod inspect;
 pub mod load;
 pub mod manifest;
-pub mod pipeline;
+pub mod money;
 pub mod run_id;
-pub mod sandbox;
 pub mod schema;
-pub mod secret;
+pub mod shop;
+pub mod source;
 pub mod store;
 pub mod telemetry;
 pub mod transform;
-
-pub use error::{Error, Result};
-
-/// The version written into every manifest.
-pub const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");

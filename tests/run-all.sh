@@ -23,12 +23,13 @@ fi
 step "cargo fmt --check"
 cargo fmt --all -- --check
 
-step "cargo clippy"
-cargo clippy --all-targets --quiet -- -D warnings
+step "cargo clippy (workspace, and the image's build without the sandbox)"
+cargo clippy --workspace --all-targets --quiet -- -D warnings
+cargo clippy -p tiktok-shop-etl --no-default-features --lib --bins --quiet -- -D warnings
 
-step "rust tests"
+step "rust tests (every crate of the workspace)"
 export ETL_TEST_MOTO_SERVER="$PWD/.venv/test/bin/moto_server"
-cargo test --quiet
+cargo test --workspace --quiet
 
 step "parquet reader tests (pyarrow, DuckDB)"
 cargo build --quiet --bins

@@ -4,6 +4,7 @@
 mod util;
 
 mod it {
+    mod architecture;
     mod extract;
     mod load;
     mod pipeline;

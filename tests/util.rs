@@ -86,11 +86,17 @@ pub fn files_under(dir: &Path) -> Vec<String> {
 
 /// The official "Get Order List" response sample of the API reference.
 pub fn official_search_sample() -> String {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../shared/reference/samples/order_202309_orders_search.response.json"
+    fixture("order_202309_orders_search.response.json")
+}
+
+/// An official response sample of the API reference, kept with the API
+/// crate (`crates/tiktok-shop-api/tests/fixtures/`).
+pub fn fixture(name: &str) -> String {
+    let path = format!(
+        "{}/crates/tiktok-shop-api/tests/fixtures/{name}",
+        env!("CARGO_MANIFEST_DIR")
     );
-    std::fs::read_to_string(path).expect("the shared reference samples are beside the repository")
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
 /// One raw order for [`write_raw_run`].
@@ -107,10 +113,12 @@ pub fn write_raw_run(store_dir: &Path, run_id: &str, orders: &[RawOrder]) {
     use std::sync::Arc;
 
     use arrow::array::{LargeStringArray, RecordBatch, StringArray, TimestampMillisecondArray};
-    use tiktok_etl::manifest::{Manifest, Window};
+    use tiktok_etl::manifest::{Dataset, Manifest, StageName};
     use tiktok_etl::run_id::RunId;
+    use tiktok_etl::shop::ShopCipher;
     use tiktok_etl::store::parquet_io::ParquetSink;
-    use tiktok_etl::store::{RunLayout, StageName, Store};
+    use tiktok_etl::store::{RunLayout, Store};
+    use tiktok_shop_api::Window;
 
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
@@ -159,14 +167,15 @@ pub fn write_raw_run(store_dir: &Path, run_id: &str, orders: &[RawOrder]) {
             .unwrap();
             let mut sink = ParquetSink::create(
                 &store,
-                &layout.extract_part(shop, 0),
+                &layout.extract_part(&ShopCipher::parse(shop).unwrap(), 0),
+                Dataset::Raw,
                 tiktok_etl::schema::raw::schema(),
             )
             .unwrap();
             sink.write(&batch).await.unwrap();
             manifest.files.push(sink.finish().await.unwrap());
         }
-        manifest.shops = shops.iter().map(|s| s.to_string()).collect();
+        manifest.shops = ShopCipher::parse_list(shops.iter().copied()).unwrap();
         manifest.rows_out = orders.len() as u64;
         manifest.window = Some(Window {
             since: chrono::Utc::now() - chrono::Duration::days(1),
@@ -214,7 +223,7 @@ pub fn rows_as_maps(
 /// The sandbox API running in-process on loopback for a test, with its own
 /// runtime (the test thread is free to run the binaries meanwhile).
 pub struct TestSandbox {
-    pub sandbox: tiktok_etl::sandbox::Sandbox,
+    pub sandbox: tiktok_shop_sandbox::Sandbox,
     _runtime: tokio::runtime::Runtime,
 }
 
@@ -227,20 +236,20 @@ impl TestSandbox {
         let now = chrono::DateTime::parse_from_rfc3339(FROZEN_NOW)
             .unwrap()
             .to_utc();
-        Self::start(tiktok_etl::sandbox::SandboxConfig {
-            clock: tiktok_etl::sandbox::Clock::Frozen(now),
+        Self::start(tiktok_shop_sandbox::SandboxConfig {
+            clock: tiktok_shop_sandbox::Clock::Frozen(now),
             ..Default::default()
         })
     }
 
-    pub fn start(config: tiktok_etl::sandbox::SandboxConfig) -> Self {
+    pub fn start(config: tiktok_shop_sandbox::SandboxConfig) -> Self {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
             .build()
             .unwrap();
         let sandbox = runtime
-            .block_on(tiktok_etl::sandbox::Sandbox::start(
+            .block_on(tiktok_shop_sandbox::Sandbox::start(
                 config,
                 "127.0.0.1:0".parse().unwrap(),
             ))
@@ -299,7 +308,7 @@ pub fn dump_table(db: &Path, table: &str, skip: &[&str]) -> Vec<Vec<String>> {
 /// Points a stage command at `sandbox` with its credentials and shops.
 pub fn point_at_sandbox<'c>(
     cmd: &'c mut Command,
-    sandbox: &tiktok_etl::sandbox::Sandbox,
+    sandbox: &tiktok_shop_sandbox::Sandbox,
 ) -> &'c mut Command {
     let config = sandbox.config();
     cmd.env("TIKTOK_API_BASE_URL", sandbox.base_url())

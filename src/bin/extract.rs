@@ -1,5 +1,5 @@
 //! `extract`: one stage of the pipeline; see `extract --help`.
 
 fn main() -> std::process::ExitCode {
-    tiktok_etl::cli::commands::extract(std::env::args_os())
+    tiktok_etl::cli::stages::extract_main(std::env::args_os().collect())
 }

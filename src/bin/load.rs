@@ -1,5 +1,5 @@
 //! `load`: one stage of the pipeline; see `load --help`.
 
 fn main() -> std::process::ExitCode {
-    tiktok_etl::cli::commands::load(std::env::args_os())
+    tiktok_etl::cli::stages::load_main(std::env::args_os().collect())
 }

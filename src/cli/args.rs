@@ -2,17 +2,26 @@
 //!
 //! Secrets (`TIKTOK_APP_SECRET`, `TIKTOK_ACCESS_TOKEN`,
 //! `TIKTOK_REFRESH_TOKEN`, `DB_PASSWORD`, each also as `NAME_FILE`) are not
-//! flags at all: they are read from the environment by [`crate::secret`], so
-//! they never show in `--help`, in `ps` or in shell history.
+//! flags at all: they are read from the environment (`tiktok_shop_api::
+//! secret`), so they never show in `--help`, in `ps` or in shell history.
+//!
+//! Each group turns into the typed configuration of its stage here, once,
+//! so a bad value fails before any data moves.
 
-use chrono::{DateTime, Duration, FixedOffset, Utc};
+use chrono::{DateTime, Duration, Utc};
 use clap::Args;
+use tiktok_shop_api::window::parse_time;
+use tiktok_shop_api::{
+    ApiClient, ApiConfig, Credentials, DEFAULT_AUTH_BASE_URL, DEFAULT_BASE_URL, Window,
+};
 
-use crate::api::{ApiConfig, Credentials};
-use crate::error::Error;
-use crate::load::LoadMode;
-use crate::manifest::Window;
-use crate::store::layout::is_shop_cipher;
+use super::error::CliError;
+use crate::extract::{ExtractConfig, PageSize, Shops};
+use crate::load::{LoadConfig, TableName, Target};
+use crate::manifest::LoadMode;
+use crate::run_id::RunId;
+use crate::shop::ShopCipher;
+use crate::source::tiktok::TikTokShop;
 use crate::telemetry::LogFormat;
 
 /// Flags every binary has.
@@ -32,10 +41,37 @@ pub struct CommonArgs {
     #[arg(long, env = "ETL_STORE", default_value = "./data")]
     pub store: String,
 
+    #[command(flatten)]
+    pub log: LogArgs,
+}
+
+/// How the command logs.
+#[derive(Debug, Clone, Args)]
+pub struct LogArgs {
     /// Log format on stderr: `text` for people, `json` for Airflow and log
     /// shippers. Set the level with RUST_LOG (default `info`).
     #[arg(long, env = "ETL_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
+}
+
+impl CommonArgs {
+    /// The run id of `--run-id`, or an error telling where to find it.
+    pub fn run_id(&self, stage: &str) -> Result<RunId, CliError> {
+        let raw = self.run_id.as_deref().ok_or_else(|| {
+            CliError::config(format!(
+                "{stage} needs --run-id (or ETL_RUN_ID): the run id extract printed, or the Airflow run id"
+            ))
+        })?;
+        RunId::parse(raw).map_err(CliError::Config)
+    }
+
+    /// The run id of `--run-id`, or a fresh `manual__<time>` one.
+    pub fn run_id_or_new(&self) -> Result<RunId, CliError> {
+        match self.run_id.as_deref() {
+            Some(raw) => RunId::parse(raw).map_err(CliError::Config),
+            None => Ok(RunId::generate(Utc::now())),
+        }
+    }
 }
 
 /// Which orders to extract: an `update_time` window and the shops.
@@ -44,11 +80,11 @@ pub struct ExtractArgs {
     /// Start of the `update_time` window (inclusive), RFC 3339, e.g.
     /// `2026-11-25T00:00:00Z`. Give it with --until, or use --days-back.
     #[arg(long, env = "ETL_SINCE", value_parser = parse_time, requires = "until")]
-    pub since: Option<DateTime<FixedOffset>>,
+    pub since: Option<DateTime<Utc>>,
 
     /// End of the `update_time` window (exclusive), RFC 3339.
     #[arg(long, env = "ETL_UNTIL", value_parser = parse_time, requires = "since")]
-    pub until: Option<DateTime<FixedOffset>>,
+    pub until: Option<DateTime<Utc>>,
 
     /// Extract the last N days up to now (like the old `run_etl.py
     /// --days-back`). Used when --since/--until are not given; default 1.
@@ -84,22 +120,35 @@ pub struct ApiArgs {
     pub app_key: Option<String>,
 
     /// Base URL of the shop API (`tiktok-etl sandbox` prints a local one).
-    #[arg(long, env = "TIKTOK_API_BASE_URL", default_value = crate::api::DEFAULT_BASE_URL)]
+    #[arg(long, env = "TIKTOK_API_BASE_URL", default_value = DEFAULT_BASE_URL)]
     pub api_base_url: String,
 
     /// Base URL of the token API, used to refresh an expired access token.
-    #[arg(long, env = "TIKTOK_AUTH_BASE_URL", default_value = crate::api::DEFAULT_AUTH_BASE_URL)]
+    #[arg(long, env = "TIKTOK_AUTH_BASE_URL", default_value = DEFAULT_AUTH_BASE_URL)]
     pub auth_base_url: String,
+
+    /// Credentials given by the program itself (the in-process sandbox of
+    /// `run --sandbox`) instead of the environment.
+    #[arg(skip)]
+    pub credentials: Option<Credentials>,
 }
 
 impl ApiArgs {
     /// The API configuration, with the credentials from the environment.
-    pub fn config(&self) -> Result<ApiConfig, Error> {
+    pub fn config(&self) -> Result<ApiConfig, CliError> {
         Ok(ApiConfig {
             base_url: self.api_base_url.clone(),
             auth_base_url: self.auth_base_url.clone(),
-            credentials: Credentials::from_env(self.app_key.clone())?,
+            credentials: match &self.credentials {
+                Some(given) => given.clone(),
+                None => Credentials::from_env(self.app_key.clone())?,
+            },
         })
+    }
+
+    /// The TikTok Shop source these flags name.
+    pub fn source(&self) -> Result<TikTokShop, CliError> {
+        Ok(TikTokShop::new(ApiClient::new(self.config()?)?))
     }
 }
 
@@ -142,20 +191,45 @@ pub struct TargetArgs {
     pub table: String,
 }
 
-/// `transform` has only the common flags; this keeps the three alike.
-#[derive(Debug, Clone, Args)]
-pub struct TransformArgs {}
+impl LoadArgs {
+    /// The load configuration: the target parsed (and its password read),
+    /// the table name and mode checked.
+    pub fn config(&self) -> Result<LoadConfig, CliError> {
+        let (target, table) = self.target.parsed()?;
+        Ok(LoadConfig::new(
+            target,
+            table,
+            self.load_mode,
+            self.create_table,
+        )?)
+    }
+}
 
-fn parse_time(text: &str) -> Result<DateTime<FixedOffset>, String> {
-    DateTime::parse_from_rfc3339(text)
-        .map_err(|e| format!("{e}: expected RFC 3339 with an offset, e.g. 2026-11-25T00:00:00Z"))
+impl TargetArgs {
+    pub fn parsed(&self) -> Result<(Target, TableName), CliError> {
+        Ok((Target::parse(&self.target)?, TableName::parse(&self.table)?))
+    }
 }
 
 impl ExtractArgs {
+    /// The extract configuration these flags name, relative to `now`.
+    pub fn config(&self, now: DateTime<Utc>) -> Result<ExtractConfig, CliError> {
+        let shops = self.shops()?;
+        Ok(ExtractConfig {
+            window: self.window(now)?,
+            shops: if shops.is_empty() {
+                Shops::Authorized
+            } else {
+                Shops::Only(shops)
+            },
+            page_size: PageSize::new(self.page_size).map_err(CliError::Config)?,
+        })
+    }
+
     /// The `[since, until)` window these flags name, relative to `now`.
-    pub fn window(&self, now: DateTime<Utc>) -> Result<Window, Error> {
+    pub fn window(&self, now: DateTime<Utc>) -> Result<Window, CliError> {
         let (since, until) = match (self.since, self.until) {
-            (Some(since), Some(until)) => (since.to_utc(), until.to_utc()),
+            (Some(since), Some(until)) => (since, until),
             _ => {
                 let until = DateTime::from_timestamp(now.timestamp(), 0).unwrap_or(now);
                 (
@@ -164,37 +238,21 @@ impl ExtractArgs {
                 )
             }
         };
-        if since >= until {
-            return Err(Error::config(format!(
+        Window::new(since, until).ok_or_else(|| {
+            CliError::config(format!(
                 "--since ({}) must be before --until ({}); the window is [since, until)",
                 since.to_rfc3339(),
                 until.to_rfc3339()
-            )));
-        }
-        Ok(Window { since, until })
+            ))
+        })
     }
 
     /// The shop ciphers, checked to be usable as store path segments. Empty
     /// means "every shop the token may read", resolved by extract.
-    pub fn shops(&self) -> Result<Vec<String>, Error> {
-        let mut shops: Vec<String> = Vec::new();
-        for shop in self
-            .shop_ciphers
-            .iter()
-            .map(|s| s.trim())
-            .filter(|s| !s.is_empty())
-        {
-            if !shops.iter().any(|seen| seen == shop) {
-                shops.push(shop.to_owned());
-            }
-        }
-        if let Some(bad) = shops.iter().find(|s| !is_shop_cipher(s)) {
-            return Err(Error::config(format!(
-                "{bad:?} is not a shop cipher: ciphers are letters, digits, `_` and `-` \
-                 (`tiktok-etl check` lists the ciphers of your shops)"
-            )));
-        }
-        Ok(shops)
+    pub fn shops(&self) -> Result<Vec<ShopCipher>, CliError> {
+        Ok(ShopCipher::parse_list(
+            self.shop_ciphers.iter().map(String::as_str),
+        )?)
     }
 }
 
@@ -225,7 +283,7 @@ mod tests {
         .unwrap();
         let err = args.window(Utc::now()).unwrap_err();
         assert!(err.to_string().contains("must be before --until"), "{err}");
-        assert_eq!(err.exit_code(), 2);
+        assert_eq!(err.failure(), crate::failure::Failure::Fatal);
     }
 
     #[test]
@@ -263,7 +321,11 @@ mod tests {
     #[test]
     fn shop_ciphers_are_split_and_checked() {
         let args = parse(&["--shop-cipher", "GCP_a, ROW_b,GCP_a"]).unwrap();
-        assert_eq!(args.shops().unwrap(), ["GCP_a", "ROW_b"]);
+        let shops = args.shops().unwrap();
+        assert_eq!(
+            shops.iter().map(ShopCipher::as_str).collect::<Vec<_>>(),
+            ["GCP_a", "ROW_b"]
+        );
         let bad = parse(&["--shop-cipher", "../etc"]).unwrap();
         assert!(
             bad.shops()

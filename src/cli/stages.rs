@@ -1,96 +1,144 @@
-//! Each stage as a command: check the flags, open the store, run the stage.
+//! The stage binaries' command lines, in the library so that `tiktok-etl`
+//! can also be each of them: called through a link named `extract`,
+//! `transform` or `load`, it is that stage. The image ships one binary and
+//! three links instead of four copies of the same code.
 //!
-//! Shared by the stage binaries and by `tiktok-etl run`. Everything that can
-//! be wrong with the flags is found before the store is touched, so bad input
-//! writes nothing.
+//! Each stage step below is shared with `tiktok-etl run`: everything that
+//! can be wrong with the flags is found before the store is touched, so bad
+//! input writes nothing.
+
+use std::ffi::OsString;
+use std::path::Path;
+use std::process::ExitCode;
 
 use chrono::Utc;
+use clap::Parser;
 
-use super::{CommonArgs, ExtractArgs, LoadArgs, injected_fault, require_run_id};
-use crate::api::{ApiClient, ApiConfig};
-use crate::error::Error;
+use super::args::{CommonArgs, ExtractArgs, LoadArgs};
+use super::error::CliError;
+use super::exit::run_main;
+use super::fault;
 use crate::extract::{self, ExtractConfig};
 use crate::load::{self, LoadConfig};
 use crate::manifest::Manifest;
 use crate::run_id::RunId;
+use crate::source::OrderSource;
+use crate::source::tiktok::TikTokOrders;
 use crate::store::Store;
-use crate::store::layout::is_shop_cipher;
 use crate::transform;
 
-/// The run id to extract into: `--run-id`, or a fresh `manual__<time>` one.
-pub fn extract_run_id(common: &CommonArgs) -> Result<RunId, Error> {
-    match common.run_id.as_deref() {
-        Some(raw) => RunId::parse(raw).map_err(Error::Config),
-        None => Ok(RunId::generate(Utc::now())),
-    }
+/// Read every order updated in [--since, --until) from the TikTok Shop API,
+/// for each shop, into `<store>/runs/<run>/extract/` (one row per order, the
+/// API's JSON kept byte for byte). Credentials come from the environment:
+/// TIKTOK_APP_SECRET, TIKTOK_ACCESS_TOKEN, TIKTOK_REFRESH_TOKEN (or *_FILE).
+/// Exit codes: 0 done, 1 failed but worth retrying, 2 fix something first.
+#[derive(Parser)]
+#[command(name = "extract", version)]
+struct ExtractCli {
+    #[command(flatten)]
+    common: CommonArgs,
+    #[command(flatten)]
+    extract: ExtractArgs,
 }
 
-/// The extract configuration named by the flags and the environment.
-pub fn extract_config(args: &ExtractArgs) -> Result<ExtractConfig, Error> {
-    let window = args.window(Utc::now())?;
-    let shops = args.shops()?;
-    Ok(ExtractConfig {
-        window,
-        shops,
-        page_size: args.page_size,
-        api: args.api.config()?,
+/// Flatten the raw orders of a run into one row per line item
+/// (`<store>/runs/<run>/transform/order_lines/`), money exact to 4 decimals,
+/// times in UTC. Orders that cannot be read go to `transform/rejects/` with a
+/// reason. Exit codes: 0 done, 1 worth retrying, 2 fix something first.
+#[derive(Parser)]
+#[command(name = "transform", version)]
+struct TransformCli {
+    #[command(flatten)]
+    common: CommonArgs,
+}
+
+/// Load the staged rows of a run into the staging table (SQLite or SQL
+/// Server) in one transaction: all or nothing, and never twice. Exit codes:
+/// 0 done, 1 worth retrying, 2 fix something first.
+#[derive(Parser)]
+#[command(name = "load", version)]
+struct LoadCli {
+    #[command(flatten)]
+    common: CommonArgs,
+    #[command(flatten)]
+    load: LoadArgs,
+}
+
+pub fn extract_main(args: Vec<OsString>) -> ExitCode {
+    let cli = ExtractCli::parse_from(args);
+    run_main(cli.common.log.log_format, || async {
+        let run_id = cli.common.run_id_or_new()?;
+        let config = cli.extract.config(Utc::now())?;
+        let source = cli.extract.api.source()?;
+        let manifest = extract_step(&cli.common, &run_id, &config, &source).await?;
+        print_summary(&manifest, &cli.common.store);
+        Ok(())
     })
 }
 
-pub async fn extract(
+pub fn transform_main(args: Vec<OsString>) -> ExitCode {
+    let cli = TransformCli::parse_from(args);
+    run_main(cli.common.log.log_format, || async {
+        let run_id = cli.common.run_id("transform")?;
+        let manifest = transform_step(&cli.common, &run_id).await?;
+        print_summary(&manifest, &cli.common.store);
+        Ok(())
+    })
+}
+
+pub fn load_main(args: Vec<OsString>) -> ExitCode {
+    let cli = LoadCli::parse_from(args);
+    run_main(cli.common.log.log_format, || async {
+        let run_id = cli.common.run_id("load")?;
+        let config = cli.load.config()?;
+        let manifest = load_step(&cli.common, &run_id, &config).await?;
+        print_summary(&manifest, &cli.common.store);
+        Ok(())
+    })
+}
+
+/// The stage a program path names (`/usr/local/bin/extract` → extract).
+pub fn stage_named_by(program: &Path) -> Option<fn(Vec<OsString>) -> ExitCode> {
+    match program.file_name()?.to_str()? {
+        "extract" => Some(extract_main),
+        "transform" => Some(transform_main),
+        "load" => Some(load_main),
+        _ => None,
+    }
+}
+
+pub(super) async fn extract_step<S: OrderSource>(
     common: &CommonArgs,
     run_id: &RunId,
     config: &ExtractConfig,
-) -> Result<Manifest, Error> {
-    injected_fault()?;
+    source: &S,
+) -> Result<Manifest, CliError> {
+    fault::injected()?;
     let store = Store::open(&common.store)?;
     tracing::info!(run_id = %run_id, store = store.location(), "extract starting");
-    if config.shops.is_empty() {
-        let config = ExtractConfig {
-            shops: authorized_shops(&config.api).await?,
-            ..config.clone()
-        };
-        return extract::run(&store, run_id, &config).await;
-    }
-    extract::run(&store, run_id, config).await
+    Ok(extract::run(&store, run_id, config, source).await?)
 }
 
-/// The ciphers of every shop the access token may read.
-async fn authorized_shops(api: &ApiConfig) -> Result<Vec<String>, Error> {
-    let shops = ApiClient::new(api.clone())?.authorized_shops().await?;
-    let ciphers: Vec<String> = shops
-        .into_iter()
-        .map(|s| s.cipher)
-        .filter(|c| is_shop_cipher(c))
-        .collect();
-    if ciphers.is_empty() {
-        return Err(Error::config(
-            "the access token is not authorized for any shop: authorize the app for a shop in Seller Center",
-        ));
-    }
-    tracing::info!(shops = %ciphers.join(","), "no --shop-cipher given: reading every authorized shop");
-    Ok(ciphers)
-}
-
-pub async fn transform(common: &CommonArgs) -> Result<Manifest, Error> {
-    let run_id = require_run_id(common.run_id.as_deref(), "transform")?;
-    injected_fault()?;
+pub(super) async fn transform_step(
+    common: &CommonArgs,
+    run_id: &RunId,
+) -> Result<Manifest, CliError> {
+    fault::injected()?;
     let store = Store::open(&common.store)?;
-    transform::run(&store, &run_id).await
+    Ok(transform::run(&store, run_id, &TikTokOrders).await?)
 }
 
-pub fn load_config(args: &LoadArgs) -> LoadConfig {
-    LoadConfig {
-        target: args.target.target.clone(),
-        mode: args.load_mode,
-        table: args.target.table.clone(),
-        create_table: args.create_table,
-    }
-}
-
-pub async fn load(common: &CommonArgs, args: &LoadArgs) -> Result<Manifest, Error> {
-    let run_id = require_run_id(common.run_id.as_deref(), "load")?;
-    injected_fault()?;
+pub(super) async fn load_step(
+    common: &CommonArgs,
+    run_id: &RunId,
+    config: &LoadConfig,
+) -> Result<Manifest, CliError> {
+    fault::injected()?;
     let store = Store::open(&common.store)?;
-    load::run(&store, &run_id, &load_config(args)).await
+    Ok(load::run(&store, run_id, config).await?)
+}
+
+/// Prints the stage's one-line JSON summary as the last line of stdout.
+fn print_summary(manifest: &Manifest, store_location: &str) {
+    println!("{}", manifest.summary_line(store_location));
 }

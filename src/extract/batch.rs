@@ -6,18 +6,20 @@ use arrow::array::{
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
 
-use crate::api::OrdersPage;
-use crate::error::Error;
-use crate::schema::{SchemaError, raw};
+use super::error::ExtractError;
+use crate::schema::raw;
+use crate::shop::ShopCipher;
+use crate::source::RecordPage;
 
 /// The rows of `page`: one per order, in the order the API sent them.
 pub(super) fn page_batch(
-    shop_cipher: &str,
-    page: &OrdersPage,
+    shop: &ShopCipher,
+    page: &RecordPage,
     extracted_at: DateTime<Utc>,
-) -> Result<RecordBatch, Error> {
-    let n = page.orders.len();
-    let payload_bytes = page.orders.iter().map(|o| o.payload.len()).sum();
+) -> Result<RecordBatch, ExtractError> {
+    let shop_cipher = shop.as_str();
+    let n = page.records.len();
+    let payload_bytes = page.records.iter().map(|o| o.payload.len()).sum();
     let mut shop = StringBuilder::with_capacity(n, n * shop_cipher.len());
     let mut order_id = StringBuilder::with_capacity(n, n * 20);
     let mut status = StringBuilder::with_capacity(n, n * 20);
@@ -26,7 +28,7 @@ pub(super) fn page_batch(
     let mut extracted = timestamps(n);
     let mut request_id = StringBuilder::with_capacity(n, n * page.request_id.len());
     let mut payload = LargeStringBuilder::with_capacity(n, payload_bytes);
-    for order in &page.orders {
+    for order in &page.records {
         shop.append_value(shop_cipher);
         order_id.append_value(&order.id);
         status.append_option(order.status.as_deref());
@@ -46,12 +48,7 @@ pub(super) fn page_batch(
         Arc::new(request_id.finish()),
         Arc::new(payload.finish()),
     ];
-    RecordBatch::try_new(raw::schema(), columns).map_err(|e| {
-        Error::Schema(SchemaError {
-            what: "a page of raw orders".to_owned(),
-            differences: vec![e.to_string()],
-        })
-    })
+    RecordBatch::try_new(raw::schema(), columns).map_err(ExtractError::Batch)
 }
 
 fn timestamps(capacity: usize) -> TimestampMillisecondBuilder {
@@ -69,21 +66,21 @@ mod tests {
     use arrow::datatypes::TimestampMillisecondType;
 
     use super::*;
-    use crate::api::RawOrder;
+    use crate::source::RawRecord;
 
     #[test]
     fn a_page_becomes_rows_of_the_raw_schema() {
-        let page = OrdersPage {
+        let page = RecordPage {
             request_id: "REQ1".into(),
-            orders: vec![
-                RawOrder {
+            records: vec![
+                RawRecord {
                     id: "576461413038785752".into(),
                     status: Some("UNPAID".into()),
                     create_time: Some(1619611561),
                     update_time: Some(1619621355),
                     payload: r#"{"id":"576461413038785752"}"#.into(),
                 },
-                RawOrder {
+                RawRecord {
                     id: "2".into(),
                     status: None,
                     create_time: None,
@@ -91,11 +88,12 @@ mod tests {
                     payload: "{}".into(),
                 },
             ],
-            next_page_token: None,
+            next_cursor: None,
             total_count: Some(2),
         };
         let at = DateTime::from_timestamp_millis(1_700_000_000_123).unwrap();
-        let batch = page_batch("GCP_X", &page, at).unwrap();
+        let shop = ShopCipher::parse("GCP_X").unwrap();
+        let batch = page_batch(&shop, &page, at).unwrap();
         assert_eq!(batch.schema(), raw::schema());
         assert_eq!(batch.num_rows(), 2);
         let ids = batch.column_by_name("order_id").unwrap().as_string::<i32>();
@@ -127,12 +125,13 @@ mod tests {
 
     #[test]
     fn an_empty_page_is_an_empty_batch() {
-        let page = OrdersPage {
+        let page = RecordPage {
             request_id: "R".into(),
-            orders: vec![],
-            next_page_token: None,
+            records: vec![],
+            next_cursor: None,
             total_count: None,
         };
-        assert_eq!(page_batch("S", &page, Utc::now()).unwrap().num_rows(), 0);
+        let shop = ShopCipher::parse("S").unwrap();
+        assert_eq!(page_batch(&shop, &page, Utc::now()).unwrap().num_rows(), 0);
     }
 }

@@ -5,12 +5,13 @@ use std::time::Instant;
 
 use chrono::Utc;
 
-use super::ExtractConfig;
 use super::batch::page_batch;
-use crate::api::{ApiClient, ApiError};
-use crate::error::Error;
-use crate::manifest::FileEntry;
+use super::config::ExtractConfig;
+use super::error::ExtractError;
+use crate::manifest::{Dataset, FileEntry};
 use crate::schema::raw;
+use crate::shop::ShopCipher;
+use crate::source::OrderSource;
 use crate::store::parquet_io::ParquetSink;
 use crate::store::{RunLayout, Store};
 
@@ -20,58 +21,62 @@ pub(super) struct ShopDone {
     pub pages: u64,
 }
 
-pub(super) async fn extract(
+pub(super) async fn extract<S: OrderSource>(
     store: &Store,
     layout: &RunLayout,
-    client: &ApiClient,
-    shop_cipher: &str,
+    source: &S,
+    shop: &ShopCipher,
     config: &ExtractConfig,
-) -> Result<ShopDone, Error> {
+) -> Result<ShopDone, ExtractError> {
     let started = Instant::now();
-    let mut sink = ParquetSink::create(store, &layout.extract_part(shop_cipher, 0), raw::schema())?;
+    let mut sink = ParquetSink::create(
+        store,
+        &layout.extract_part(shop, 0),
+        Dataset::Raw,
+        raw::schema(),
+    )?;
     let mut used_tokens: HashSet<String> = HashSet::new();
     let mut page_token: Option<String> = None;
     let mut pages = 0;
     loop {
-        let page = client
-            .search_orders(
-                shop_cipher,
+        let page = source
+            .search(
+                shop,
                 &config.window,
                 page_token.as_deref(),
-                config.page_size,
+                config.page_size.get(),
             )
-            .await?;
+            .await
+            .map_err(ExtractError::from_source::<S>)?;
         pages += 1;
-        sink.write(&page_batch(shop_cipher, &page, Utc::now())?)
-            .await?;
+        sink.write(&page_batch(shop, &page, Utc::now())?).await?;
         let elapsed = started.elapsed().as_secs_f64().max(1e-3);
         tracing::info!(
-            shop = shop_cipher,
+            shop = %shop,
             page = pages,
-            page_orders = page.orders.len(),
+            page_orders = page.records.len(),
             orders = sink.rows(),
             total_count = page.total_count.unwrap_or_default(),
             rate_per_s = (sink.rows() as f64 / elapsed * 10.0).round() / 10.0,
             request_id = %page.request_id,
             "fetched a page of orders"
         );
-        let Some(next) = page.next_page_token else {
+        let Some(next) = page.next_cursor else {
             break;
         };
         // A token seen before means the server is going round in circles.
         if page_token.as_deref() == Some(next.as_str()) || !used_tokens.insert(next.clone()) {
-            return Err(ApiError::RepeatedPageToken {
-                shop: shop_cipher.to_owned(),
+            return Err(ExtractError::RepeatedPageToken {
+                shop: shop.to_string(),
                 page: pages,
                 request_id: page.request_id,
-            }
-            .into());
+            });
         }
         page_token = Some(next);
     }
     let file = sink.finish().await?;
     tracing::info!(
-        shop = shop_cipher,
+        shop = %shop,
         pages,
         orders = file.rows,
         bytes = file.bytes,

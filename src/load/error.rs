@@ -1,14 +1,32 @@
 //! What can go wrong in a load, and whether a retry can help.
 
-use crate::error::Failure;
+use crate::failure::Failure;
+use crate::store::StoreError;
 
 type Source = Box<dyn std::error::Error + Send + Sync>;
+
+/// Every accepted form, for messages.
+/// (Said by every error about `--target`.)
+pub(crate) const FORMS: &str = "use sqlite://path/to/file.db (sqlite:///absolute/path.db), a SQL Server ADO.NET \
+     connection string such as server=tcp:host,1433;database=Facolos_Staging;user id=tiktok_etl;\
+     TrustServerCertificate=true (password from DB_PASSWORD or DB_PASSWORD_FILE), or \
+     mssql://user@host:1433/database";
 
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
     /// `--target` or `--table` cannot be used as given.
     #[error("{0}")]
     Target(String),
+    /// `--target` does not parse; its source says where.
+    #[error("{target} is not a valid target; {FORMS}")]
+    TargetSyntax {
+        target: String,
+        #[source]
+        source: Source,
+    },
+    /// A password is to come from `DB_PASSWORD_FILE`, which cannot be read.
+    #[error(transparent)]
+    Password(#[from] tiktok_shop_api::secret::SecretError),
     /// The staged rows cannot be loaded as they are (duplicate keys, a value
     /// the table cannot hold, rows of another run).
     #[error("{0}")]
@@ -28,19 +46,24 @@ pub enum LoadError {
     #[error("{0}")]
     Unavailable(String),
     /// A load task died (a bug, or the process is being shut down).
-    #[error("the load stopped unexpectedly: {0}")]
-    Task(String),
+    #[error("the load stopped unexpectedly")]
+    Task(#[source] Source),
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }
 
 impl LoadError {
     pub fn failure(&self) -> Failure {
         match self {
             LoadError::Target(_)
+            | LoadError::TargetSyntax { .. }
+            | LoadError::Password(_)
             | LoadError::Input(_)
             | LoadError::Table(_)
             | LoadError::Task(_) => Failure::Fatal,
             LoadError::Database { failure, .. } => *failure,
             LoadError::Unavailable(_) => Failure::Retryable,
+            LoadError::Store(e) => e.failure(),
         }
     }
 
@@ -54,5 +77,9 @@ impl LoadError {
             failure,
             source: Box::new(source),
         }
+    }
+
+    pub(crate) fn task(message: &str) -> Self {
+        LoadError::Task(message.into())
     }
 }

@@ -18,9 +18,9 @@ use arrow::array::{Array, RecordBatch};
 use futures::TryStreamExt;
 use tokio::sync::mpsc;
 
-use super::LoadError;
-use super::batch::{StagedBatch, Values};
-use crate::error::Error;
+use super::columns::{StagedColumns, Values};
+use super::error::LoadError;
+use crate::money;
 use crate::schema::staged::{self, COLUMNS, Kind};
 use crate::store::{Store, parquet_io};
 
@@ -39,27 +39,29 @@ enum Message {
 
 /// The receiving end: batches, then `Ok(None)` once the reader has finished.
 pub(crate) struct StagedRows {
-    rx: mpsc::Receiver<Result<Message, Error>>,
+    rx: mpsc::Receiver<Result<Message, LoadError>>,
 }
 
 impl StagedRows {
-    pub async fn next(&mut self) -> Result<Option<RecordBatch>, Error> {
+    pub async fn next(&mut self) -> Result<Option<RecordBatch>, LoadError> {
         Self::unpack(self.rx.recv().await)
     }
 
     /// [`StagedRows::next`] for a blocking thread (SQLite).
-    pub fn blocking_next(&mut self) -> Result<Option<RecordBatch>, Error> {
+    pub fn blocking_next(&mut self) -> Result<Option<RecordBatch>, LoadError> {
         Self::unpack(self.rx.blocking_recv())
     }
 
-    fn unpack(message: Option<Result<Message, Error>>) -> Result<Option<RecordBatch>, Error> {
+    fn unpack(
+        message: Option<Result<Message, LoadError>>,
+    ) -> Result<Option<RecordBatch>, LoadError> {
         match message {
             Some(Ok(Message::Batch(batch))) => Ok(Some(batch)),
             Some(Ok(Message::Done)) => Ok(None),
             Some(Err(e)) => Err(e),
-            None => {
-                Err(LoadError::Task("the staged files reader stopped before the end".into()).into())
-            }
+            None => Err(LoadError::task(
+                "the staged files reader stopped before the end",
+            )),
         }
     }
 }
@@ -69,11 +71,11 @@ pub(crate) fn read(store: Store, files: Vec<String>, run_id: String) -> StagedRo
     let (tx, rx) = mpsc::channel(CHANNEL_BATCHES);
     tokio::spawn(async move {
         let mut checks = Checks::new(run_id);
-        let result = async {
+        let result: Result<(), LoadError> = async {
             for file in &files {
                 let mut batches = parquet_io::read(&store, file, &staged::schema()).await?;
                 while let Some(batch) = batches.try_next().await? {
-                    checks.check(&StagedBatch::new(&batch)?, file)?;
+                    checks.check(&StagedColumns::new(&batch)?, file)?;
                     if tx.send(Ok(Message::Batch(batch))).await.is_err() {
                         return Ok(()); // The loader stopped; its error is the one to report.
                     }
@@ -107,7 +109,7 @@ impl Checks {
         }
     }
 
-    fn check(&mut self, batch: &StagedBatch<'_>, file: &str) -> Result<(), LoadError> {
+    fn check(&mut self, batch: &StagedColumns<'_>, file: &str) -> Result<(), LoadError> {
         for row in 0..batch.rows {
             let batch_id = batch.text("etl_batch_id", row).unwrap_or_default();
             if batch_id != self.run_id {
@@ -145,7 +147,7 @@ impl Checks {
 /// NVARCHAR(n) counts UTF-16 code units; a UTF-8 string never has more
 /// units than bytes, so only long strings need counting.
 fn check_lengths(
-    batch: &StagedBatch<'_>,
+    batch: &StagedColumns<'_>,
     name: &str,
     max: u16,
     array: &arrow::array::StringArray,
@@ -168,7 +170,7 @@ fn check_lengths(
 }
 
 fn check_times(
-    batch: &StagedBatch<'_>,
+    batch: &StagedColumns<'_>,
     name: &str,
     array: &arrow::array::TimestampMillisecondArray,
 ) -> Result<(), LoadError> {
@@ -188,18 +190,16 @@ fn check_times(
 /// Arrow does not hold Decimal128 values to their precision; DECIMAL(19,4)
 /// does, so a wider value is refused here rather than by one backend only.
 fn check_money(
-    batch: &StagedBatch<'_>,
+    batch: &StagedColumns<'_>,
     name: &str,
     array: &arrow::array::Decimal128Array,
 ) -> Result<(), LoadError> {
-    let limit = 10i128.pow(u32::from(staged::MONEY_PRECISION)) - 1;
     for row in (0..batch.rows).filter(|&row| array.is_valid(row)) {
-        if array.value(row).abs() > limit {
-            let mut value = String::new();
-            super::batch::write_money(&mut value, array.value(row));
+        if array.value(row).abs() > money::MAX_UNITS {
             return Err(LoadError::Input(format!(
-                "column {name} of {} is {value}, more than DECIMAL(19,4) holds; fix the transform",
-                batch.key(row)
+                "column {name} of {} is {}, more than DECIMAL(19,4) holds; fix the transform",
+                batch.key(row),
+                money::format(array.value(row))
             )));
         }
     }
@@ -289,7 +289,7 @@ mod tests {
 
     fn check(checks: &mut Checks, b: &RecordBatch) -> Result<(), String> {
         checks
-            .check(&StagedBatch::new(b).unwrap(), "part-0")
+            .check(&StagedColumns::new(b).unwrap(), "part-0")
             .map_err(|e| e.to_string())
     }
 

@@ -3,12 +3,13 @@
 //!
 //! The columns are the staged ones ([`COLUMNS`], same names, same order) plus
 //! the two the load sets, [`CREATED_AT`] and [`UPDATED_AT`]. Each backend
-//! names the SQL type of a column its own way; the comparison here is shared,
-//! so both report a mismatch the same way.
+//! names the SQL type of a column its own way; the comparison is the one
+//! every schema check uses ([`diff`]), so both report a mismatch the same
+//! way.
 
+use super::error::LoadError;
+use crate::schema::diff::{self, Column as Declared};
 use crate::schema::staged::{COLUMNS, Kind};
-
-use super::LoadError;
 
 /// When the row was first inserted (UTC, set by the load).
 pub(crate) const CREATED_AT: &str = "etl_created_at";
@@ -18,7 +19,7 @@ pub(crate) const UPDATED_AT: &str = "etl_updated_at";
 /// `--table`: `name` or, for SQL Server, `schema.name`. Both parts are plain
 /// identifiers (letters, digits, `_`), so they can be quoted safely.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct TableName {
+pub struct TableName {
     pub schema: Option<String>,
     pub name: String,
 }
@@ -68,79 +69,24 @@ pub(crate) enum ColumnType {
     LoadTime,
 }
 
-/// A column as a database declares it (or must declare it).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Declared {
-    pub name: String,
-    pub sql_type: String,
-    pub nullable: bool,
-}
-
 /// Every column of the table, in order, typed by `sql_type`.
 pub(crate) fn expected(sql_type: impl Fn(ColumnType) -> String) -> Vec<Declared> {
     let staged = COLUMNS.iter().map(|c| Declared {
         name: c.name.to_owned(),
-        sql_type: sql_type(ColumnType::Staged(c.kind)),
+        type_name: sql_type(ColumnType::Staged(c.kind)),
         nullable: !c.required,
     });
     let load_times = [CREATED_AT, UPDATED_AT].map(|name| Declared {
         name: name.to_owned(),
-        sql_type: sql_type(ColumnType::LoadTime),
+        type_name: sql_type(ColumnType::LoadTime),
         nullable: false,
     });
     staged.chain(load_times).collect()
 }
 
-/// Missing, unexpected and mistyped columns of `actual` (types compared
-/// without regard to case; order is not compared, statements name columns).
+/// What differs between the table's columns and the ones a load needs.
 pub(crate) fn differences(expected: &[Declared], actual: &[Declared]) -> Vec<String> {
-    let find = |list: &[Declared], name: &str| {
-        list.iter()
-            .find(|c| c.name.eq_ignore_ascii_case(name))
-            .cloned()
-    };
-    let missing: Vec<&str> = expected
-        .iter()
-        .filter(|c| find(actual, &c.name).is_none())
-        .map(|c| c.name.as_str())
-        .collect();
-    let extra: Vec<&str> = actual
-        .iter()
-        .filter(|c| find(expected, &c.name).is_none())
-        .map(|c| c.name.as_str())
-        .collect();
-    let mut mistyped = Vec::new();
-    for want in expected {
-        let Some(have) = find(actual, &want.name) else {
-            continue;
-        };
-        if !have.sql_type.eq_ignore_ascii_case(&want.sql_type) {
-            mistyped.push(format!(
-                "{} is {}, expected {}",
-                want.name, have.sql_type, want.sql_type
-            ));
-        }
-        if have.nullable != want.nullable {
-            let null = |n: bool| if n { "NULL" } else { "NOT NULL" };
-            mistyped.push(format!(
-                "{} is {}, expected {}",
-                want.name,
-                null(have.nullable),
-                null(want.nullable)
-            ));
-        }
-    }
-    let mut out = Vec::new();
-    if !missing.is_empty() {
-        out.push(format!("missing columns: {}", missing.join(", ")));
-    }
-    if !extra.is_empty() {
-        out.push(format!("unexpected columns: {}", extra.join(", ")));
-    }
-    if !mistyped.is_empty() {
-        out.push(format!("mistyped: {}", mistyped.join("; ")));
-    }
-    out
+    diff::differences(expected, actual, diff::Rules::SQL)
 }
 
 /// The error for a table that exists but differs.
@@ -163,14 +109,6 @@ pub(crate) fn missing(table: &str) -> LoadError {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn col(name: &str, sql_type: &str, nullable: bool) -> Declared {
-        Declared {
-            name: name.into(),
-            sql_type: sql_type.into(),
-            nullable,
-        }
-    }
 
     #[test]
     fn table_names_are_plain_identifiers() {
@@ -203,26 +141,6 @@ mod tests {
         assert_eq!(cols[0].name, "etl_batch_id");
         assert!(!cols[0].nullable);
         assert_eq!(cols[cols.len() - 2].name, CREATED_AT);
-        assert_eq!(cols[cols.len() - 1].sql_type, "LoadTime");
-    }
-
-    #[test]
-    fn differences_name_missing_extra_and_mistyped_columns() {
-        let want = [
-            col("a", "TEXT", false),
-            col("b", "TEXT", true),
-            col("c", "INTEGER", true),
-        ];
-        let have = [
-            col("A", "text", false),
-            col("b", "REAL", false),
-            col("z", "TEXT", true),
-        ];
-        let diff = differences(&want, &have).join("; ");
-        assert!(diff.contains("missing columns: c"), "{diff}");
-        assert!(diff.contains("unexpected columns: z"), "{diff}");
-        assert!(diff.contains("b is REAL, expected TEXT"), "{diff}");
-        assert!(diff.contains("b is NOT NULL, expected NULL"), "{diff}");
-        assert!(differences(&want, &want).is_empty());
+        assert_eq!(cols[cols.len() - 1].type_name, "LoadTime");
     }
 }

@@ -1,4 +1,5 @@
-//! `--target`: where the rows go, parsed once, shown without its password.
+//! `--target`: where the rows go, parsed once at start-up, shown without
+//! its password.
 //!
 //! Accepted forms:
 //!
@@ -10,40 +11,21 @@
 //!   (keys are case-insensitive; parsed by tiberius);
 //! * `mssql://user@host:1433/database?TrustServerCertificate=true&encrypt=true`.
 //!
-//! A SQL Server target without a password takes it from `DB_PASSWORD` or
-//! `DB_PASSWORD_FILE` (the old `.env` name). Every password is registered as
-//! a [`Secret`], so [`crate::secret::redact`] scrubs it from any message.
+//! Each backend owns its target type (`sqlite/target.rs`,
+//! `mssql/target.rs`); this file only tells the forms apart.
 
-use std::path::PathBuf;
-use std::time::Duration;
+use tiktok_shop_api::Secret;
+use tiktok_shop_api::secret::SecretError;
 
-use tiberius::{AuthMethod, Config, EncryptionLevel};
+use super::error::{FORMS, LoadError};
+use super::mssql::target::SqlServerTarget;
+use super::sqlite::target::SqliteTarget;
 
-use super::LoadError;
-use crate::secret::{self, Secret};
-
-const DEFAULT_BUSY_TIMEOUT: Duration = Duration::from_millis(5000);
-
-const FORMS: &str = "use sqlite://path/to/file.db (sqlite:///absolute/path.db), a SQL Server ADO.NET \
-     connection string such as server=tcp:host,1433;database=Facolos_Staging;user id=tiktok_etl;\
-     TrustServerCertificate=true (password from DB_PASSWORD or DB_PASSWORD_FILE), or \
-     mssql://user@host:1433/database";
-
-pub(crate) enum Target {
+/// A parsed `--target`.
+#[derive(Debug, Clone)]
+pub enum Target {
     Sqlite(SqliteTarget),
     SqlServer(SqlServerTarget),
-}
-
-pub(crate) struct SqliteTarget {
-    pub path: PathBuf,
-    pub busy_timeout: Duration,
-    display: String,
-}
-
-/// Holds the password inside `config`: never give it a `Debug` that shows it.
-pub(crate) struct SqlServerTarget {
-    pub config: Config,
-    display: String,
 }
 
 impl Target {
@@ -55,24 +37,26 @@ impl Target {
     /// [`Target::parse`] with the password lookup passed in (tests).
     pub fn parse_with(
         raw: &str,
-        env_password: impl FnOnce() -> Result<Option<Secret>, String>,
+        env_password: impl FnOnce() -> Result<Option<Secret>, SecretError>,
     ) -> Result<Target, LoadError> {
         let raw = raw.trim();
         match raw.split_once("://") {
             Some((scheme, rest)) if scheme.eq_ignore_ascii_case("sqlite") => {
-                sqlite(rest, raw).map(Target::Sqlite)
+                SqliteTarget::parse(rest, raw).map(Target::Sqlite)
             }
             Some((scheme, _))
                 if ["mssql", "sqlserver"]
                     .iter()
                     .any(|s| scheme.eq_ignore_ascii_case(s)) =>
             {
-                mssql_url(raw, env_password).map(Target::SqlServer)
+                SqlServerTarget::parse_url(raw, env_password).map(Target::SqlServer)
             }
             Some((scheme, _)) => Err(LoadError::Target(format!(
                 "the target scheme {scheme}:// is not supported; {FORMS}"
             ))),
-            None if raw.contains('=') => ado(raw, env_password).map(Target::SqlServer),
+            None if raw.contains('=') => {
+                SqlServerTarget::parse_ado(raw, env_password).map(Target::SqlServer)
+            }
             None => Err(LoadError::Target(format!(
                 "the target is neither a URL nor a connection string; {FORMS}"
             ))),
@@ -82,250 +66,27 @@ impl Target {
     /// The target for messages and the manifest: never holds a password.
     pub fn display(&self) -> &str {
         match self {
-            Target::Sqlite(t) => &t.display,
-            Target::SqlServer(t) => &t.display,
+            Target::Sqlite(t) => t.display(),
+            Target::SqlServer(t) => t.display(),
         }
     }
-}
-
-impl std::fmt::Debug for SqlServerTarget {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SqlServerTarget")
-            .field("target", &self.display)
-            .finish()
-    }
-}
-
-impl SqlServerTarget {
-    pub fn display(&self) -> &str {
-        &self.display
-    }
-}
-
-fn sqlite(rest: &str, raw: &str) -> Result<SqliteTarget, LoadError> {
-    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
-    if path.is_empty() {
-        return Err(LoadError::Target(format!(
-            "the SQLite target names no file; {FORMS}"
-        )));
-    }
-    let mut busy_timeout = DEFAULT_BUSY_TIMEOUT;
-    for pair in query.split('&').filter(|p| !p.is_empty()) {
-        match pair.split_once('=') {
-            Some(("busy_timeout_ms", ms)) => {
-                let ms: u64 = ms.parse().map_err(|_| {
-                    LoadError::Target(format!(
-                        "busy_timeout_ms={ms} in the SQLite target is not a number of milliseconds"
-                    ))
-                })?;
-                busy_timeout = Duration::from_millis(ms);
-            }
-            _ => {
-                return Err(LoadError::Target(format!(
-                    "unknown option {pair:?} in the SQLite target; the only one is busy_timeout_ms=N"
-                )));
-            }
-        }
-    }
-    Ok(SqliteTarget {
-        path: PathBuf::from(path),
-        busy_timeout,
-        display: raw.to_owned(),
-    })
-}
-
-/// `key=value` pairs of an ADO.NET string, with values unquoted. Quotes (`"`
-/// or `'`, doubled to escape) may hold `;`.
-fn ado_pairs(raw: &str) -> Vec<(String, String, &str)> {
-    let mut pairs = Vec::new();
-    let mut start = 0;
-    let mut quote: Option<char> = None;
-    let mut chars = raw.char_indices().peekable();
-    while let Some((i, c)) = chars.next() {
-        match (quote, c) {
-            (Some(q), c) if c == q => {
-                if chars.peek().map(|&(_, n)| n) == Some(q) {
-                    chars.next();
-                } else {
-                    quote = None;
-                }
-            }
-            (None, '"' | '\'') if raw[start..i].trim_end().ends_with('=') => quote = Some(c),
-            (None, ';') => {
-                pairs.extend(ado_pair(&raw[start..i]));
-                start = i + 1;
-            }
-            _ => {}
-        }
-    }
-    pairs.extend(ado_pair(&raw[start..]));
-    pairs
-}
-
-fn ado_pair(segment: &str) -> Option<(String, String, &str)> {
-    let (key, value) = segment.split_once('=')?;
-    let value = value.trim();
-    let unquoted = match value.chars().next() {
-        Some(q @ ('"' | '\'')) if value.len() >= 2 && value.ends_with(q) => {
-            value[1..value.len() - 1].replace(&format!("{q}{q}"), &q.to_string())
-        }
-        _ => value.to_owned(),
-    };
-    Some((key.trim().to_ascii_lowercase(), unquoted, segment))
-}
-
-fn ado(
-    raw: &str,
-    env_password: impl FnOnce() -> Result<Option<Secret>, String>,
-) -> Result<SqlServerTarget, LoadError> {
-    let pairs = ado_pairs(raw);
-    let get = |names: &[&str]| {
-        pairs
-            .iter()
-            .find(|(k, _, _)| names.contains(&k.as_str()))
-            .map(|(_, v, _)| v.clone())
-    };
-    let password = get(&["password", "pwd"])
-        .filter(|p| !p.is_empty())
-        .map(Secret::new);
-    let display = pairs
-        .iter()
-        .filter(|(k, _, _)| k != "password" && k != "pwd")
-        .map(|(_, _, segment)| segment.trim())
-        .collect::<Vec<_>>()
-        .join(";");
-    let display = secret::redact(&display);
-    if get(&["server", "data source"]).is_none() {
-        return Err(LoadError::Target(format!(
-            "the connection string {display:?} names no server=; {FORMS}"
-        )));
-    }
-    let mut config = Config::from_ado_string(raw).map_err(|e| {
-        LoadError::Target(secret::redact(&format!(
-            "the connection string {display:?} is not valid: {e}; {FORMS}"
-        )))
-    })?;
-    if password.is_none() {
-        let user = get(&["uid", "username", "user", "user id"]).ok_or_else(|| {
-            LoadError::Target(format!(
-                "the connection string {display:?} names no user id="
-            ))
-        })?;
-        let password = required_password(env_password, &display)?;
-        config.authentication(AuthMethod::sql_server(user, password.expose()));
-    }
-    config.application_name("tiktok-shop-etl");
-    Ok(SqlServerTarget { config, display })
-}
-
-fn required_password(
-    env_password: impl FnOnce() -> Result<Option<Secret>, String>,
-    display: &str,
-) -> Result<Secret, LoadError> {
-    env_password().map_err(LoadError::Target)?.ok_or_else(|| {
-        LoadError::Target(format!(
-            "no password for {display}: set DB_PASSWORD (or DB_PASSWORD_FILE, a file holding it), \
-             or put password=... in the target"
-        ))
-    })
-}
-
-fn mssql_url(
-    raw: &str,
-    env_password: impl FnOnce() -> Result<Option<Secret>, String>,
-) -> Result<SqlServerTarget, LoadError> {
-    let url = url::Url::parse(raw);
-    let in_url = url
-        .as_ref()
-        .ok()
-        .and_then(|u| u.password())
-        .map(decode)
-        .filter(|p| !p.is_empty());
-    let password = in_url.map(Secret::new);
-    let mut url = url.map_err(|e| {
-        LoadError::Target(secret::redact(&format!(
-            "the target is not a valid URL: {e}; {FORMS}"
-        )))
-    })?;
-    // The URL crate cannot fail to drop a password of a URL that has a host.
-    let _ = url.set_password(None);
-    let display = secret::redact(url.as_str());
-    let host = url
-        .host_str()
-        .filter(|h| !h.is_empty())
-        .ok_or_else(|| LoadError::Target(format!("the target {display} names no host; {FORMS}")))?;
-    let user = decode(url.username());
-    if user.is_empty() {
-        return Err(LoadError::Target(format!(
-            "the target {display} names no user (mssql://user@host/database)"
-        )));
-    }
-    let password = match password {
-        Some(p) => p,
-        None => required_password(env_password, &display)?,
-    };
-    let mut config = Config::new();
-    config.host(host);
-    config.port(url.port().unwrap_or(1433));
-    let database = url.path().trim_matches('/');
-    if !database.is_empty() {
-        config.database(decode(database));
-    }
-    config.authentication(AuthMethod::sql_server(user, password.expose()));
-    config.encryption(EncryptionLevel::Off);
-    for (key, value) in url.query_pairs() {
-        let yes = matches!(value.to_ascii_lowercase().as_str(), "true" | "yes");
-        match key.to_ascii_lowercase().as_str() {
-            "trustservercertificate" if yes => config.trust_cert(),
-            "trustservercertificate" => {}
-            "encrypt" => config.encryption(if yes {
-                EncryptionLevel::Required
-            } else {
-                EncryptionLevel::Off
-            }),
-            other => {
-                return Err(LoadError::Target(format!(
-                    "unknown option {other:?} in {display}; the options are TrustServerCertificate and encrypt"
-                )));
-            }
-        }
-    }
-    config.application_name("tiktok-shop-etl");
-    Ok(SqlServerTarget { config, display })
-}
-
-/// Percent-decodes a URL part (user, password, database).
-fn decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = (bytes[i] == b'%').then(|| text.get(i + 1..i + 3)).flatten();
-        match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
-            Some(byte) => {
-                out.push(byte);
-                i += 3;
-            }
-            None => {
-                out.push(bytes[i]);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use std::path::PathBuf;
+    use std::time::Duration;
 
-    fn no_env() -> Result<Option<Secret>, String> {
+    use super::*;
+    use tiktok_shop_api::secret;
+
+    fn no_env() -> Result<Option<Secret>, SecretError> {
         Ok(None)
     }
 
     fn sqlite_path(raw: &str) -> PathBuf {
         match Target::parse_with(raw, no_env).unwrap() {
-            Target::Sqlite(t) => t.path,
+            Target::Sqlite(t) => t.path().to_owned(),
             Target::SqlServer(_) => panic!("{raw} is not SQLite"),
         }
     }
@@ -348,7 +109,7 @@ mod tests {
         else {
             panic!("not parsed")
         };
-        assert_eq!(t.busy_timeout, Duration::from_millis(10));
+        assert_eq!(t.busy_timeout(), Duration::from_millis(10));
         assert!(Target::parse_with("sqlite://", no_env).is_err());
         assert!(Target::parse_with("sqlite:///a.db?mode=ro", no_env).is_err());
     }
@@ -368,7 +129,7 @@ mod tests {
         }
     }
 
-    use crate::error::Failure;
+    use crate::failure::Failure;
 
     #[test]
     fn ado_string_with_password_is_shown_without_it() {
@@ -384,7 +145,7 @@ mod tests {
         let Target::SqlServer(t) = &target else {
             panic!("not SQL Server")
         };
-        assert_eq!(t.config.get_addr(), "db.example:1433");
+        assert_eq!(t.config().get_addr(), "db.example:1433");
         assert!(!format!("{t:?}").contains("s3cr"));
         assert_eq!(
             secret::redact("login with s3cr;et-Pa55 failed"),
@@ -402,9 +163,15 @@ mod tests {
             missing.contains("DB_PASSWORD") && missing.contains("DB_PASSWORD_FILE"),
             "{missing}"
         );
-        let unreadable = Target::parse_with(raw, || Err("cannot read DB_PASSWORD_FILE=/x".into()))
-            .err()
-            .unwrap();
+        let unreadable = Target::parse_with(raw, || {
+            Err(SecretError {
+                variable: "DB_PASSWORD_FILE".into(),
+                path: "/x".into(),
+                source: std::io::ErrorKind::NotFound.into(),
+            })
+        })
+        .err()
+        .unwrap();
         assert!(unreadable.to_string().contains("DB_PASSWORD_FILE=/x"));
         let no_user = Target::parse_with("server=tcp:h,1433;database=d", || {
             Ok(Some(Secret::new("pw-1234")))
@@ -412,16 +179,6 @@ mod tests {
         assert!(no_user.err().unwrap().to_string().contains("user id"));
         let no_server = Target::parse_with("database=d;user id=u;password=abcd1234", no_env);
         assert!(no_server.err().unwrap().to_string().contains("server="));
-    }
-
-    #[test]
-    fn ado_pairs_unquote_and_keep_semicolons_in_quotes() {
-        let pairs = ado_pairs("a=1; B = 'x;y' ;c=\"say \"\"hi\"\"\";");
-        let kv: Vec<(&str, &str)> = pairs
-            .iter()
-            .map(|(k, v, _)| (k.as_str(), v.as_str()))
-            .collect();
-        assert_eq!(kv, [("a", "1"), ("b", "x;y"), ("c", "say \"hi\"")]);
     }
 
     #[test]
@@ -435,7 +192,7 @@ mod tests {
         let Target::SqlServer(t) = &target else {
             panic!("not SQL Server")
         };
-        assert_eq!(t.config.get_addr(), "db.example:14330");
+        assert_eq!(t.config().get_addr(), "db.example:14330");
         let env =
             Target::parse_with("mssql://u@h/db", || Ok(Some(Secret::new("env-pass-1")))).unwrap();
         assert_eq!(env.display(), "mssql://u@h/db");

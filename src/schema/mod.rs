@@ -1,58 +1,44 @@
-//! The Arrow schemas that are the contract between the stages.
+//! The Arrow schemas that are the contract between the stages
+//! (`docs/contracts.md`, "Parquet schemas").
 //!
 //! Each is built once ([`raw::schema`], [`staged::schema`],
 //! [`rejects::schema`]) and checked on every write and every read by
-//! [`check`], whose error names exactly what differs.
+//! [`check`], whose error names exactly what differs ([`diff`]).
 
+pub mod diff;
 pub mod raw;
 pub mod rejects;
 pub mod staged;
+mod time;
 
-use arrow::datatypes::{DataType, Schema};
+use arrow::datatypes::Schema;
+
+pub use time::timestamp_type;
 
 #[derive(Debug, thiserror::Error)]
-#[error("{what} does not have the expected schema: {}; re-run the stage that wrote it with this version of the tool", differences.join("; "))]
+#[error(
+    "{what} does not have the expected schema: {}; re-run the stage that wrote it with this version of the tool",
+    differences.join("; ")
+)]
 pub struct SchemaError {
     pub what: String,
     pub differences: Vec<String>,
 }
 
 /// Compares `actual` to `expected` by column name, type and nullability.
-/// Field order is not checked: readers look columns up by name.
 pub fn check(what: &str, expected: &Schema, actual: &Schema) -> Result<(), SchemaError> {
-    let mut missing = Vec::new();
-    let mut mistyped = Vec::new();
-    for field in expected.fields() {
-        match actual.field_with_name(field.name()) {
-            Err(_) => missing.push(field.name().as_str()),
-            Ok(found) if found.data_type() != field.data_type() => mistyped.push(format!(
-                "{} is {}, expected {}",
-                field.name(),
-                found.data_type(),
-                field.data_type()
-            )),
-            Ok(found) if found.is_nullable() && !field.is_nullable() => {
-                mistyped.push(format!("{} is nullable, expected not null", field.name()))
-            }
-            Ok(_) => {}
-        }
-    }
-    let extra: Vec<&str> = actual
-        .fields()
-        .iter()
-        .filter(|f| expected.field_with_name(f.name()).is_err())
-        .map(|f| f.name().as_str())
-        .collect();
-    let mut differences = Vec::new();
-    if !missing.is_empty() {
-        differences.push(format!("missing columns: {}", missing.join(", ")));
-    }
-    if !extra.is_empty() {
-        differences.push(format!("unexpected columns: {}", extra.join(", ")));
-    }
-    if !mistyped.is_empty() {
-        differences.push(format!("mistyped: {}", mistyped.join(", ")));
-    }
+    let columns = |schema: &Schema| -> Vec<diff::Column> {
+        schema
+            .fields()
+            .iter()
+            .map(|f| diff::Column {
+                name: f.name().clone(),
+                type_name: f.data_type().to_string(),
+                nullable: f.is_nullable(),
+            })
+            .collect()
+    };
+    let differences = diff::differences(&columns(expected), &columns(actual), diff::Rules::ARROW);
     if differences.is_empty() {
         Ok(())
     } else {
@@ -63,15 +49,10 @@ pub fn check(what: &str, expected: &Schema, actual: &Schema) -> Result<(), Schem
     }
 }
 
-/// The UTC millisecond timestamp type every time column uses.
-pub fn timestamp_type() -> DataType {
-    DataType::Timestamp(arrow::datatypes::TimeUnit::Millisecond, Some("UTC".into()))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use arrow::datatypes::Field;
+    use arrow::datatypes::{DataType, Field};
 
     #[test]
     fn check_names_missing_extra_and_mistyped_columns() {
@@ -88,10 +69,11 @@ mod tests {
         let err = check("file.parquet", &expected, &actual)
             .unwrap_err()
             .to_string();
+        assert!(err.contains("file.parquet"), "{err}");
         assert!(err.contains("missing columns: c"), "{err}");
         assert!(err.contains("unexpected columns: z"), "{err}");
         assert!(err.contains("b is Int64, expected Int32"), "{err}");
-        assert!(err.contains("a is nullable, expected not null"), "{err}");
+        assert!(err.contains("a is NULL, expected NOT NULL"), "{err}");
         assert!(check("same", &expected, &expected).is_ok());
     }
 }

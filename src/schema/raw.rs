@@ -4,7 +4,7 @@ use std::sync::{Arc, LazyLock};
 
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 
-use super::timestamp_type;
+use super::time::timestamp_type;
 
 static SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
     Arc::new(Schema::new(vec![
@@ -19,7 +19,7 @@ static SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
     ]))
 });
 
-/// The raw schema of DESIGN.md.
+/// The raw schema (`docs/contracts.md`, "Raw Parquet").
 pub fn schema() -> SchemaRef {
     SCHEMA.clone()
 }

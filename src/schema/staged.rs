@@ -1,7 +1,7 @@
 //! Staged Parquet (transform output): one row per order line item.
 //!
 //! [`COLUMNS`] is the single definition of this schema. Each entry says what
-//! the column is ([`Kind`]) and where its value comes from ([`Source`]);
+//! the column is ([`Kind`]) and where its value comes from ([`Origin`]);
 //! transform follows the table, load derives its SQL types from it, and a
 //! test holds `sql/staging/create_tiktok_shop_orders_table.sql` to it.
 
@@ -9,11 +9,8 @@ use std::sync::{Arc, LazyLock};
 
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 
-use super::timestamp_type;
-
-/// Money precision and scale: Decimal128(19, 4), SQL `DECIMAL(19,4)`.
-pub const MONEY_PRECISION: u8 = 19;
-pub const MONEY_SCALE: i8 = 4;
+use super::time::timestamp_type;
+use crate::money;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -30,7 +27,7 @@ pub enum Kind {
 
 /// Where a column's value comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Source {
+pub enum Origin {
     /// The run id (`etl_batch_id`).
     RunId,
     /// The shop the order was read from.
@@ -53,37 +50,37 @@ pub enum Source {
 pub struct Column {
     pub name: &'static str,
     pub kind: Kind,
-    pub source: Source,
+    pub origin: Origin,
     /// A required column is never null; an order without it is rejected.
     pub required: bool,
 }
 
-const fn col(name: &'static str, kind: Kind, source: Source) -> Column {
+const fn col(name: &'static str, kind: Kind, origin: Origin) -> Column {
     Column {
         name,
         kind,
-        source,
+        origin,
         required: false,
     }
 }
 
-const fn key(name: &'static str, kind: Kind, source: Source) -> Column {
+const fn key(name: &'static str, kind: Kind, origin: Origin) -> Column {
     Column {
         name,
         kind,
-        source,
+        origin,
         required: true,
     }
 }
 
 use Kind::{Bool, Int, Money, Text, Time};
-use Source::{District, Item, Order};
+use Origin::{District, Item, Order};
 
 /// Every staged column, in table order.
 pub const COLUMNS: &[Column] = &[
     // Keys and ETL metadata.
-    key("etl_batch_id", Text(255), Source::RunId),
-    key("shop_cipher", Text(64), Source::Shop),
+    key("etl_batch_id", Text(255), Origin::RunId),
+    key("shop_cipher", Text(64), Origin::Shop),
     key("order_id", Text(32), Order("id")),
     key("item_id", Text(32), Item("id")),
     // Order.
@@ -303,7 +300,7 @@ pub const COLUMNS: &[Column] = &[
     col("item_sale_price", Money, Item("sale_price")),
     col("item_seller_discount", Money, Item("seller_discount")),
     col("item_platform_discount", Money, Item("platform_discount")),
-    col("item_tax_amount", Money, Source::ItemTaxTotal),
+    col("item_tax_amount", Money, Origin::ItemTaxTotal),
     col("package_id", Text(32), Item("package_id")),
     col("package_status", Text(40), Item("package_status")),
     col(
@@ -315,8 +312,8 @@ pub const COLUMNS: &[Column] = &[
     col("item_cancel_reason", Text(255), Item("cancel_reason")),
     col("item_cancel_user", Text(20), Item("cancel_user")),
     col("is_gift", Bool, Item("is_gift")),
-    key("item_quantity", Int, Source::UnitQuantity),
-    key("etl_row_hash", Text(64), Source::RowHash),
+    key("item_quantity", Int, Origin::UnitQuantity),
+    key("etl_row_hash", Text(64), Origin::RowHash),
 ];
 
 /// The key columns a row is identified by in the staging table.
@@ -326,7 +323,7 @@ impl Kind {
     pub fn data_type(self) -> DataType {
         match self {
             Kind::Text(_) => DataType::Utf8,
-            Kind::Money => DataType::Decimal128(MONEY_PRECISION, MONEY_SCALE),
+            Kind::Money => DataType::Decimal128(money::PRECISION, money::SCALE),
             Kind::Time => timestamp_type(),
             Kind::Bool => DataType::Boolean,
             Kind::Int => DataType::Int32,
@@ -386,6 +383,39 @@ mod tests {
             "item_quantity",
         ] {
             assert!(seen.contains(old), "old column {old} is missing");
+        }
+    }
+
+    #[test]
+    fn the_documented_table_lists_every_column_with_its_type() {
+        let doc = include_str!("../../docs/contracts.md");
+        let documented: Vec<&str> = doc
+            .lines()
+            .filter_map(|l| l.strip_prefix("| `"))
+            .filter(|l| {
+                l.contains("| NVARCHAR")
+                    || l.contains("| DECIMAL")
+                    || l.contains("| DATETIME2")
+                    || l.contains("| BIT")
+                    || l.contains("| INT")
+            })
+            .collect();
+        assert_eq!(
+            documented.len(),
+            COLUMNS.len(),
+            "docs/contracts.md staged table"
+        );
+        for (line, column) in documented.iter().zip(COLUMNS) {
+            let (arrow, sql) = match column.kind {
+                Kind::Text(n) => ("Utf8", format!("NVARCHAR({n})")),
+                Kind::Money => ("Decimal128(19, 4)", "DECIMAL(19,4)".to_owned()),
+                Kind::Time => ("Timestamp(ms, UTC)", "DATETIME2(3)".to_owned()),
+                Kind::Bool => ("Boolean", "BIT".to_owned()),
+                Kind::Int => ("Int32", "INT".to_owned()),
+            };
+            let want = format!("{}` | {arrow} | {sql} |", column.name);
+            assert!(line.starts_with(&want), "{line} should start with {want}");
+            assert_eq!(line.contains("| not null |"), column.required, "{line}");
         }
     }
 

@@ -1,10 +1,25 @@
-use crate::error::Failure;
-use crate::store::StageName;
+//! What can go wrong with the store, and whether a retry can help.
+
+use crate::failure::Failure;
+use crate::manifest::StageName;
+use crate::schema::SchemaError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("cannot open the store {url:?}: {reason}")]
     Open { url: String, reason: String },
+    #[error("cannot open the store {url:?}")]
+    Backend {
+        url: String,
+        #[source]
+        source: object_store::Error,
+    },
+    #[error("cannot open the store {url:?}: cannot create the directory")]
+    Directory {
+        url: String,
+        #[source]
+        source: std::io::Error,
+    },
     #[error(
         "the {stage} stage has not finished for run {run_id:?}: {path} is missing; \
          run the {stage} stage for this run id first"
@@ -14,8 +29,12 @@ pub enum StoreError {
         run_id: String,
         path: String,
     },
-    #[error("the manifest {path} is unreadable: {reason}")]
-    Manifest { path: String, reason: String },
+    #[error("the manifest {path} is unreadable; re-run the stage that wrote it")]
+    Manifest {
+        path: String,
+        #[source]
+        source: serde_json::Error,
+    },
     #[error("cannot {op} {path}")]
     Io {
         op: &'static str,
@@ -23,13 +42,24 @@ pub enum StoreError {
         #[source]
         source: object_store::Error,
     },
-    #[error("cannot {op} the Parquet file {path}: {reason}")]
-    Parquet {
+    /// Writing failed (the disk or the network, not the data).
+    #[error("cannot {op} the Parquet file {path}")]
+    Write {
         op: &'static str,
         path: String,
-        reason: String,
-        retryable: bool,
+        #[source]
+        source: parquet::errors::ParquetError,
     },
+    #[error(
+        "cannot read the Parquet file {path}: the file is damaged or not Parquet; re-run the stage that wrote it"
+    )]
+    Corrupt {
+        path: String,
+        #[source]
+        source: parquet::errors::ParquetError,
+    },
+    #[error(transparent)]
+    Schema(#[from] SchemaError),
 }
 
 impl StoreError {
@@ -40,21 +70,19 @@ impl StoreError {
     pub fn failure(&self) -> Failure {
         match self {
             StoreError::Open { .. }
+            | StoreError::Backend { .. }
+            | StoreError::Directory { .. }
             | StoreError::MissingManifest { .. }
-            | StoreError::Manifest { .. } => Failure::Fatal,
+            | StoreError::Manifest { .. }
+            | StoreError::Corrupt { .. }
+            | StoreError::Schema(_) => Failure::Fatal,
             StoreError::Io { source, .. } => match source {
                 object_store::Error::NotFound { .. }
                 | object_store::Error::PermissionDenied { .. }
                 | object_store::Error::Unauthenticated { .. } => Failure::Fatal,
                 _ => Failure::Retryable,
             },
-            StoreError::Parquet { retryable, .. } => {
-                if *retryable {
-                    Failure::Retryable
-                } else {
-                    Failure::Fatal
-                }
-            }
+            StoreError::Write { .. } => Failure::Retryable,
         }
     }
 }

@@ -1,4 +1,5 @@
-//! Every path of a run, built in one place (DESIGN.md, "Store layout").
+//! Every path of a run, built in one place (`docs/contracts.md`, "Store
+//! layout").
 //!
 //! ```text
 //! runs/<run>/extract/shop=<shop_cipher>/part-00000.parquet
@@ -9,35 +10,9 @@
 //! runs/<run>/load/_manifest.json
 //! ```
 
-use std::fmt;
-
-use serde::{Deserialize, Serialize};
-
+use crate::manifest::StageName;
 use crate::run_id::RunId;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum StageName {
-    Extract,
-    Transform,
-    Load,
-}
-
-impl StageName {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            StageName::Extract => "extract",
-            StageName::Transform => "transform",
-            StageName::Load => "load",
-        }
-    }
-}
-
-impl fmt::Display for StageName {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+use crate::shop::ShopCipher;
 
 /// The paths of one run, relative to the store root.
 #[derive(Debug, Clone)]
@@ -70,7 +45,7 @@ impl RunLayout {
         format!("{}/{stage}/_manifest.json", self.dir)
     }
 
-    pub fn extract_part(&self, shop_cipher: &str, part: usize) -> String {
+    pub fn extract_part(&self, shop_cipher: &ShopCipher, part: usize) -> String {
         format!(
             "{}/extract/shop={shop_cipher}/{}",
             self.dir,
@@ -87,15 +62,6 @@ impl RunLayout {
     }
 }
 
-/// Shop ciphers become store path segments (`shop=<cipher>`), so only
-/// letters, digits, `_` and `-` pass.
-pub fn is_shop_cipher(text: &str) -> bool {
-    !text.is_empty()
-        && text
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"_-".contains(&b))
-}
-
 fn part_name(part: usize) -> String {
     format!("part-{part:05}.parquet")
 }
@@ -109,7 +75,7 @@ mod tests {
         let layout = RunLayout::new(&RunId::parse("scheduled__2026-11-25T06:00:00+00:00").unwrap());
         let run = "runs/scheduled__2026-11-25T06=3A00=3A00=2B00=3A00";
         assert_eq!(
-            layout.extract_part("GCP_abc", 0),
+            layout.extract_part(&ShopCipher::parse("GCP_abc").unwrap(), 0),
             format!("{run}/extract/shop=GCP_abc/part-00000.parquet")
         );
         assert_eq!(

@@ -1,4 +1,5 @@
-//! The store: where stages leave their Parquet files and manifests.
+//! The store: where stages leave their Parquet files and manifests
+//! (`docs/contracts.md`, "Store layout").
 //!
 //! One `object_store` behind a URL — a local path or `file://` URL, or
 //! `s3://bucket/prefix` for S3 and S3-compatible servers. Every path of a
@@ -18,9 +19,9 @@ use object_store::{
 };
 
 pub use error::StoreError;
-pub use layout::{RunLayout, StageName};
+pub use layout::RunLayout;
 
-use crate::manifest::Manifest;
+use crate::manifest::{Manifest, StageName};
 
 /// An opened store: the object store plus the prefix every path is under.
 #[derive(Clone)]
@@ -68,9 +69,10 @@ impl Store {
             {
                 builder = builder.with_region("us-east-1");
             }
-            let objects = builder
-                .build()
-                .map_err(|e| open_error(crate::secret::redact(&e.to_string())))?;
+            let objects = builder.build().map_err(|source| StoreError::Backend {
+                url: url.to_owned(),
+                source,
+            })?;
             return Ok(Store {
                 objects: Arc::new(objects),
                 root: Path::from(prefix.trim_matches('/')),
@@ -91,11 +93,17 @@ impl Store {
         if local.is_empty() {
             return Err(open_error("the path is empty".into()));
         }
-        std::fs::create_dir_all(local)
-            .map_err(|e| open_error(format!("cannot create the directory: {e}")))?;
-        let absolute = std::fs::canonicalize(local).map_err(|e| open_error(e.to_string()))?;
+        let directory = |source| StoreError::Directory {
+            url: url.to_owned(),
+            source,
+        };
+        std::fs::create_dir_all(local).map_err(directory)?;
+        let absolute = std::fs::canonicalize(local).map_err(directory)?;
         let objects =
-            LocalFileSystem::new_with_prefix(&absolute).map_err(|e| open_error(e.to_string()))?;
+            LocalFileSystem::new_with_prefix(&absolute).map_err(|source| StoreError::Backend {
+                url: url.to_owned(),
+                source,
+            })?;
         Ok(Store {
             objects: Arc::new(objects),
             root: Path::default(),
@@ -180,10 +188,11 @@ impl Store {
         manifest: &Manifest,
     ) -> Result<(), StoreError> {
         let stage: StageName = manifest.stage;
-        let mut json = serde_json::to_vec_pretty(manifest).map_err(|e| StoreError::Manifest {
-            path: self.display(&layout.manifest(stage)),
-            reason: e.to_string(),
-        })?;
+        let mut json =
+            serde_json::to_vec_pretty(manifest).map_err(|source| StoreError::Manifest {
+                path: self.display(&layout.manifest(stage)),
+                source,
+            })?;
         json.push(b'\n');
         self.put(&layout.manifest(stage), Bytes::from(json)).await
     }
@@ -200,9 +209,9 @@ impl Store {
         };
         serde_json::from_slice(&bytes)
             .map(Some)
-            .map_err(|e| StoreError::Manifest {
+            .map_err(|source| StoreError::Manifest {
                 path: self.display(&relative),
-                reason: format!("{e}; re-run the {stage} stage to rewrite it"),
+                source,
             })
     }
 

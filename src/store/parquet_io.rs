@@ -13,8 +13,7 @@ use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::WriterProperties;
 
 use super::{Store, StoreError};
-use crate::error::Error;
-use crate::manifest::FileEntry;
+use crate::manifest::{Dataset, FileEntry, TOOL_VERSION};
 use crate::schema;
 
 /// Rows per row group: small enough to bound memory, large enough for scans.
@@ -27,7 +26,7 @@ fn writer_properties() -> WriterProperties {
     WriterProperties::builder()
         .set_compression(Compression::ZSTD(ZstdLevel::try_new(1).unwrap_or_default()))
         .set_max_row_group_size(ROW_GROUP_ROWS)
-        .set_created_by(format!("tiktok-shop-etl {}", crate::TOOL_VERSION))
+        .set_created_by(format!("tiktok-shop-etl {TOOL_VERSION}"))
         .build()
 }
 
@@ -35,6 +34,7 @@ fn writer_properties() -> WriterProperties {
 pub struct ParquetSink {
     writer: AsyncArrowWriter<BufWriter>,
     schema: SchemaRef,
+    dataset: Dataset,
     relative: String,
     display: String,
     rows: u64,
@@ -42,14 +42,24 @@ pub struct ParquetSink {
 }
 
 impl ParquetSink {
-    pub fn create(store: &Store, relative: &str, schema: SchemaRef) -> Result<Self, StoreError> {
+    pub fn create(
+        store: &Store,
+        relative: &str,
+        dataset: Dataset,
+        schema: SchemaRef,
+    ) -> Result<Self, StoreError> {
         let display = store.display(relative);
         let sink = BufWriter::new(store.objects().clone(), store.path(relative));
         let writer = AsyncArrowWriter::try_new(sink, schema.clone(), Some(writer_properties()))
-            .map_err(|e| parquet_error("create", &display, e))?;
+            .map_err(|source| StoreError::Write {
+                op: "create",
+                path: display.clone(),
+                source,
+            })?;
         Ok(ParquetSink {
             writer,
             schema,
+            dataset,
             relative: relative.to_owned(),
             display,
             rows: 0,
@@ -58,12 +68,16 @@ impl ParquetSink {
     }
 
     /// Appends a batch; its schema must be exactly the file's.
-    pub async fn write(&mut self, batch: &RecordBatch) -> Result<(), Error> {
+    pub async fn write(&mut self, batch: &RecordBatch) -> Result<(), StoreError> {
         schema::check(&self.display, &self.schema, &batch.schema())?;
         self.writer
             .write(batch)
             .await
-            .map_err(|e| parquet_error("write", &self.display, e))?;
+            .map_err(|source| StoreError::Write {
+                op: "write",
+                path: self.display.clone(),
+                source,
+            })?;
         self.rows += batch.num_rows() as u64;
         Ok(())
     }
@@ -77,7 +91,11 @@ impl ParquetSink {
         self.writer
             .close()
             .await
-            .map_err(|e| parquet_error("finish", &self.display, e))?;
+            .map_err(|source| StoreError::Write {
+                op: "finish",
+                path: self.display.clone(),
+                source,
+            })?;
         let meta = self
             .store
             .objects()
@@ -86,17 +104,22 @@ impl ParquetSink {
             .map_err(|source| StoreError::io("stat", self.display.clone(), source))?;
         Ok(FileEntry {
             path: self.relative,
+            dataset: self.dataset,
             rows: self.rows,
             bytes: meta.size,
         })
     }
 }
 
-pub type BatchStream = Pin<Box<dyn Stream<Item = Result<RecordBatch, Error>> + Send>>;
+pub type BatchStream = Pin<Box<dyn Stream<Item = Result<RecordBatch, StoreError>> + Send>>;
 
 /// Streams the batches of a Parquet file after checking its schema against
 /// `expected` (an error names the missing, extra and mistyped columns).
-pub async fn read(store: &Store, relative: &str, expected: &Schema) -> Result<BatchStream, Error> {
+pub async fn read(
+    store: &Store,
+    relative: &str,
+    expected: &Schema,
+) -> Result<BatchStream, StoreError> {
     read_projected(store, relative, expected, None).await
 }
 
@@ -106,12 +129,12 @@ pub async fn read_projected(
     relative: &str,
     expected: &Schema,
     columns: Option<&[&str]>,
-) -> Result<BatchStream, Error> {
+) -> Result<BatchStream, StoreError> {
     let display = store.display(relative);
     let path = store.path(relative);
     let meta = match store.objects().head(&path).await {
         Ok(meta) => meta,
-        Err(source) => return Err(StoreError::io("open", display, source).into()),
+        Err(source) => return Err(StoreError::io("open", display, source)),
     };
     let reader = ParquetObjectReader::new(store.objects().clone(), path).with_file_size(meta.size);
     let builder = ParquetRecordBatchStreamBuilder::new(reader)
@@ -129,9 +152,7 @@ pub async fn read_projected(
         .with_batch_size(READ_BATCH_ROWS)
         .build()
         .map_err(|e| corrupt(&display, e))?;
-    Ok(stream
-        .map_err(move |e| Error::from(corrupt(&display, e)))
-        .boxed())
+    Ok(stream.map_err(move |e| corrupt(&display, e)).boxed())
 }
 
 /// Reads every batch of a file into memory (small files: tests, inspect).
@@ -139,25 +160,13 @@ pub async fn read_all(
     store: &Store,
     relative: &str,
     expected: &Schema,
-) -> Result<Vec<RecordBatch>, Error> {
+) -> Result<Vec<RecordBatch>, StoreError> {
     read(store, relative, expected).await?.try_collect().await
 }
 
-fn parquet_error(op: &'static str, display: &str, e: parquet::errors::ParquetError) -> StoreError {
-    // Writes fail for store reasons (network, disk); those are worth a retry.
-    StoreError::Parquet {
-        op,
+fn corrupt(display: &str, source: parquet::errors::ParquetError) -> StoreError {
+    StoreError::Corrupt {
         path: display.to_owned(),
-        reason: crate::secret::redact(&e.to_string()),
-        retryable: true,
-    }
-}
-
-fn corrupt(display: &str, e: parquet::errors::ParquetError) -> StoreError {
-    StoreError::Parquet {
-        op: "read",
-        path: display.to_owned(),
-        reason: format!("{e}; the file is damaged or not Parquet: re-run the stage that wrote it"),
-        retryable: false,
+        source,
     }
 }

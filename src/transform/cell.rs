@@ -3,7 +3,8 @@
 
 use serde_json::Value;
 
-use crate::schema::staged::{Kind, MONEY_PRECISION, MONEY_SCALE};
+use crate::money;
+use crate::schema::staged::Kind;
 
 /// A typed value of one staged column.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -120,100 +121,15 @@ fn money_value(value: &Value, column: &str) -> Result<Cell, Bad> {
             ));
         }
     };
-    parse_money(&text)
+    money::parse(&text)
         .map(Cell::Money)
         .map_err(|why| Bad::new("bad_amount", format!("{column}: {text:?} {why}")))
-}
-
-/// Parses a decimal string into units of 10^-4, exactly.
-///
-/// Accepts `-12`, `0.5`, `21.3000`; refuses exponents, separators, more than
-/// four significant decimals (rounding would not be correct to the cent) and
-/// values beyond DECIMAL(19,4).
-pub fn parse_money(text: &str) -> Result<i128, &'static str> {
-    let scale = MONEY_SCALE as usize;
-    let (negative, digits) = match text.strip_prefix('-') {
-        Some(rest) => (true, rest),
-        None => (false, text.strip_prefix('+').unwrap_or(text)),
-    };
-    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
-    let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
-    if whole.is_empty()
-        || !all_digits(whole)
-        || !all_digits(fraction)
-        || (digits.contains('.') && fraction.is_empty())
-    {
-        return Err("is not a decimal number");
-    }
-    let significant = fraction.trim_end_matches('0');
-    if significant.len() > scale {
-        return Err("has more than 4 decimal places");
-    }
-    let whole = whole.trim_start_matches('0');
-    if whole.len() > usize::from(MONEY_PRECISION) - scale {
-        return Err("is too large for DECIMAL(19,4)");
-    }
-    let padded = format!("{whole}{significant:0<scale$}");
-    let units: i128 = if padded.is_empty() {
-        0
-    } else {
-        padded.parse().map_err(|_| "is not a decimal number")?
-    };
-    Ok(if negative { -units } else { units })
-}
-
-/// Formats units of 10^-4 as a decimal string with four places (`12.3400`).
-pub fn format_money(units: i128) -> String {
-    let sign = if units < 0 { "-" } else { "" };
-    let abs = units.unsigned_abs();
-    format!("{sign}{}.{:04}", abs / 10_000, abs % 10_000)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
-
-    #[test]
-    fn money_is_exact_and_strict() {
-        assert_eq!(parse_money("5000"), Ok(50_000_000));
-        assert_eq!(parse_money("21.3"), Ok(213_000));
-        assert_eq!(parse_money("0.01"), Ok(100));
-        assert_eq!(parse_money("0.0001"), Ok(1));
-        assert_eq!(parse_money("-1.28"), Ok(-12_800));
-        assert_eq!(parse_money("1.50000"), Ok(15_000));
-        assert_eq!(parse_money("000123.4"), Ok(1_234_000));
-        assert_eq!(
-            parse_money("999999999999999.9999"),
-            Ok(9_999_999_999_999_999_999)
-        );
-        for bad in [
-            "",
-            "12,50",
-            "1e3",
-            "0.00001",
-            "1.",
-            ".5",
-            "abc",
-            "1 000",
-            "--1",
-            "1000000000000000",
-        ] {
-            assert!(parse_money(bad).is_err(), "{bad} should be refused");
-        }
-    }
-
-    #[test]
-    fn money_formats_back_with_four_places() {
-        for (units, text) in [
-            (213_000, "21.3000"),
-            (1, "0.0001"),
-            (-12_800, "-1.2800"),
-            (0, "0.0000"),
-        ] {
-            assert_eq!(format_money(units), text);
-        }
-    }
 
     #[test]
     fn cells_follow_their_kind() {

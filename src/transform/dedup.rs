@@ -11,13 +11,12 @@ use arrow::array::{Array, AsArray};
 use arrow::datatypes::TimestampMillisecondType;
 use futures::TryStreamExt;
 
-use crate::error::Error;
 use crate::manifest::FileEntry;
 use crate::schema::raw;
-use crate::store::{Store, parquet_io};
+use crate::store::{Store, StoreError, parquet_io};
 
 /// For every raw row, in file order then row order: keep it or not.
-pub async fn newest_copies(store: &Store, files: &[FileEntry]) -> Result<Vec<bool>, Error> {
+pub async fn newest_copies(store: &Store, files: &[&FileEntry]) -> Result<Vec<bool>, StoreError> {
     let mut newest: HashMap<String, (i64, usize)> = HashMap::new();
     let mut position = 0usize;
     for file in files {

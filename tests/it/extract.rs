@@ -19,12 +19,12 @@ use arrow::datatypes::TimestampMillisecondType;
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
-use tiktok_etl::api::{ApiClient, ApiConfig, Backoff, Credentials};
 use tiktok_etl::run_id::RunId;
 use tiktok_etl::schema::raw;
-use tiktok_etl::secret::Secret;
 use tiktok_etl::store::parquet_io::read_all;
 use tiktok_etl::store::{RunLayout, Store};
+use tiktok_shop_api::secret::Secret;
+use tiktok_shop_api::{ApiClient, ApiConfig, Backoff, Credentials};
 
 use crate::util;
 use fake_api::*;
@@ -105,9 +105,13 @@ struct Row {
 async fn rows(store: &Path, run_id: &str, shop: &str) -> Vec<Row> {
     let store = Store::open(store.to_str().unwrap()).unwrap();
     let layout = RunLayout::new(&RunId::parse(run_id).unwrap());
-    let batches = read_all(&store, &layout.extract_part(shop, 0), &raw::schema())
-        .await
-        .unwrap();
+    let batches = read_all(
+        &store,
+        &layout.extract_part(&tiktok_etl::shop::ShopCipher::parse(shop).unwrap(), 0),
+        &raw::schema(),
+    )
+    .await
+    .unwrap();
     let mut out = Vec::new();
     for batch in batches {
         let text = |name: &str| {
@@ -477,7 +481,7 @@ async fn search_pages_and_stats_through_the_library() {
     }]));
     let base = serve(fake.clone()).await;
     let api = client(&base);
-    let window = tiktok_etl::manifest::Window {
+    let window = tiktok_shop_api::Window {
         since: DateTime::parse_from_rfc3339(SINCE).unwrap().to_utc(),
         until: DateTime::parse_from_rfc3339(UNTIL).unwrap().to_utc(),
     };

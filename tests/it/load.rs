@@ -16,11 +16,11 @@ use arrow::array::{
 use chrono::Utc;
 use rusqlite::Connection;
 use serde_json::Value;
-use tiktok_etl::manifest::{FileEntry, Manifest};
+use tiktok_etl::manifest::{Dataset, FileEntry, Manifest, StageName};
 use tiktok_etl::run_id::RunId;
 use tiktok_etl::schema::staged::{self, COLUMNS, Kind};
 use tiktok_etl::store::parquet_io::ParquetSink;
-use tiktok_etl::store::{RunLayout, StageName, Store};
+use tiktok_etl::store::{RunLayout, Store};
 
 use crate::util;
 
@@ -114,14 +114,19 @@ fn write_run(store: &Path, run: &str, lines: &[Line]) {
         let mut manifest = Manifest::new(StageName::Transform, &run_id, Utc::now());
         let half = lines.len().div_ceil(2);
         for (part, chunk) in [&lines[..half], &lines[half..]].into_iter().enumerate() {
-            let mut sink =
-                ParquetSink::create(&store, &layout.order_lines_part(part), staged::schema())
-                    .unwrap();
+            let mut sink = ParquetSink::create(
+                &store,
+                &layout.order_lines_part(part),
+                Dataset::OrderLines,
+                staged::schema(),
+            )
+            .unwrap();
             sink.write(&staged_batch(run, chunk)).await.unwrap();
             manifest.files.push(sink.finish().await.unwrap());
         }
         manifest.files.push(FileEntry {
             path: layout.rejects_part(0),
+            dataset: Dataset::Rejects,
             rows: 0,
             bytes: 0,
         });

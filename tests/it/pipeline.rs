@@ -359,8 +359,8 @@ fn corrupt_orders_from_the_api_become_rejects() {
     let now = chrono::DateTime::parse_from_rfc3339(util::FROZEN_NOW)
         .unwrap()
         .to_utc();
-    let sandbox = util::TestSandbox::start(tiktok_etl::sandbox::SandboxConfig {
-        clock: tiktok_etl::sandbox::Clock::Frozen(now),
+    let sandbox = util::TestSandbox::start(tiktok_shop_sandbox::SandboxConfig {
+        clock: tiktok_shop_sandbox::Clock::Frozen(now),
         corrupt_every: Some(40),
         ..Default::default()
     });

@@ -12,8 +12,8 @@ use std::net::SocketAddr;
 use chrono::{DateTime, Duration, Utc};
 use reqwest::StatusCode;
 use serde_json::Value;
-use tiktok_etl::api::sign::sign;
-use tiktok_etl::sandbox::{Clock, Sandbox, SandboxConfig};
+use tiktok_shop_api::sign::sign;
+use tiktok_shop_sandbox::{Clock, Sandbox, SandboxConfig};
 
 pub const SEARCH: &str = "/order/202309/orders/search";
 pub const SHOPS: &str = "/authorization/202309/shops";

@@ -1,5 +1,5 @@
 """The Parquet files a run leaves are readable by pyarrow and DuckDB with the
-documented schemas (DESIGN.md), and their counts match the manifests and the
+documented schemas (docs/contracts.md), and their counts match the manifests and the
 SQLite table."""
 
 import json

@@ -1,7 +1,7 @@
 //! SQL Server errors as retryable or not, with what to do about them.
 
-use super::super::LoadError;
-use crate::error::Failure;
+use super::super::error::LoadError;
+use crate::failure::Failure;
 
 /// Wraps a tiberius error met while doing `what` on `target`.
 pub(super) fn database_error(what: &str, target: &str, e: tiberius::error::Error) -> LoadError {

@@ -9,9 +9,10 @@
 
 mod errors;
 mod sql;
+pub(super) mod target;
 #[cfg(test)]
 mod tests;
-mod types;
+mod values;
 
 use std::time::Duration;
 
@@ -19,12 +20,14 @@ use tiberius::Client;
 use tokio::net::TcpStream;
 use tokio_util::compat::{Compat, TokioAsyncWriteCompatExt};
 
+use super::columns::StagedColumns;
+use super::error::LoadError;
 use super::input::{Progress, StagedRows};
-use super::table::{self, Declared, TableName};
-use super::target::SqlServerTarget;
-use super::{Counts, Job, LoadError, batch::StagedBatch};
-use crate::error::Error;
+use super::job::{Counts, Job};
+use super::table::{self, TableName};
+use crate::schema::diff::Column as Declared;
 use errors::database_error;
+use target::SqlServerTarget;
 
 type Connection = Client<Compat<TcpStream>>;
 
@@ -34,7 +37,7 @@ pub(super) async fn load(
     target: &SqlServerTarget,
     job: &Job,
     mut rows: StagedRows,
-) -> Result<Counts, Error> {
+) -> Result<Counts, LoadError> {
     let shown = target.display();
     let mut client = connect(target).await?;
     prepare_table(&mut client, job, shown).await?;
@@ -60,7 +63,7 @@ pub(super) async fn load(
             // XACT_ABORT has rolled back already unless the connection broke;
             // this is for the cases in between.
             let _ = run_batch(&mut client, sql::ROLLBACK, "roll back", shown).await;
-            return Err(e.into());
+            return Err(e);
         }
     };
     let _ = client.close().await;
@@ -96,7 +99,7 @@ pub(super) async fn check(
 
 async fn connect(target: &SqlServerTarget) -> Result<Connection, LoadError> {
     let shown = target.display();
-    let mut config = target.config.clone();
+    let mut config = target.config().clone();
     // Azure SQL may redirect the login to another node, once.
     for _ in 0..2 {
         let address = config.get_addr();
@@ -205,7 +208,7 @@ async fn columns(
             let sql_type = sql::declared_type(type_name, max_length, precision, scale);
             Ok(Declared {
                 name: name.to_owned(),
-                sql_type,
+                type_name: sql_type,
                 nullable,
             })
         })
@@ -218,14 +221,14 @@ async fn bulk_load(
     client: &mut Connection,
     rows: &mut StagedRows,
     shown: &str,
-) -> Result<u64, Error> {
+) -> Result<u64, LoadError> {
     let on = |e| database_error("bulk load the staged rows", shown, e);
     let mut request = client.bulk_insert(sql::STAGED).await.map_err(on)?;
     let mut progress = Progress::new();
     while let Some(batch) = rows.next().await? {
-        let staged = StagedBatch::new(&batch)?;
+        let staged = StagedColumns::new(&batch)?;
         for row in 0..staged.rows {
-            request.send(types::row(&staged, row)?).await.map_err(on)?;
+            request.send(values::row(&staged, row)?).await.map_err(on)?;
         }
         progress.add(staged.rows);
     }
@@ -245,7 +248,7 @@ async fn apply(client: &mut Connection, job: &Job, shown: &str) -> Result<Counts
         .await
         .map_err(on)?;
     let row = results.iter().flatten().next().ok_or_else(|| {
-        LoadError::Task(format!(
+        LoadError::task(&format!(
             "SQL Server {shown}: the load batch returned no counts"
         ))
     })?;

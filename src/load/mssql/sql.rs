@@ -9,9 +9,11 @@
 //! so any error rolls everything back, `BEGIN TRAN`, one `MERGE` whose
 //! `OUTPUT $action` counts what it did, the counts, `COMMIT`.
 
-use super::super::LoadMode;
-use super::super::table::{self, ColumnType, Declared, TableName};
-use crate::schema::staged::{COLUMNS, Kind, MERGE_KEY, MONEY_PRECISION, MONEY_SCALE};
+use super::super::table::{self, ColumnType, TableName};
+use crate::manifest::LoadMode;
+use crate::money;
+use crate::schema::diff::Column as Declared;
+use crate::schema::staged::{COLUMNS, Kind, MERGE_KEY};
 
 pub(super) const TABLE_DDL: &str =
     include_str!("../../../sql/staging/create_tiktok_shop_orders_table.sql");
@@ -27,7 +29,9 @@ pub(super) const STAGED: &str = "#staged_rows";
 pub(super) fn sql_type(column: ColumnType) -> String {
     match column {
         ColumnType::Staged(Kind::Text(n)) => format!("NVARCHAR({n})"),
-        ColumnType::Staged(Kind::Money) => format!("DECIMAL({MONEY_PRECISION},{MONEY_SCALE})"),
+        ColumnType::Staged(Kind::Money) => {
+            format!("DECIMAL({},{})", money::PRECISION, money::SCALE)
+        }
         ColumnType::Staged(Kind::Time) | ColumnType::LoadTime => "DATETIME2(3)".into(),
         ColumnType::Staged(Kind::Bool) => "BIT".into(),
         ColumnType::Staged(Kind::Int) => "INT".into(),

@@ -12,8 +12,9 @@ use sqlparser::dialect::MsSqlDialect;
 use sqlparser::parser::Parser;
 
 use super::sql;
-use crate::load::LoadMode;
-use crate::load::table::{Declared, TableName};
+use crate::load::table::TableName;
+use crate::manifest::LoadMode;
+use crate::schema::diff::Column as Declared;
 
 /// (what sqlparser 0.59 cannot parse, the text it is replaced by for the parse).
 const PARSER_GAPS: [(&str, &str); 3] = [
@@ -130,7 +131,7 @@ fn ddl_columns() -> Vec<Declared> {
             };
             Declared {
                 name: c.name.value.clone(),
-                sql_type: c.data_type.to_string(),
+                type_name: c.data_type.to_string(),
                 nullable,
             }
         })

@@ -7,29 +7,41 @@
 //! another writer makes the load wait `busy_timeout_ms`, then fail with
 //! exit 1. Runs on a blocking thread: rusqlite is synchronous.
 
+mod errors;
 mod sql;
+pub(super) mod target;
+#[cfg(test)]
+mod tests;
 mod values;
 
 use std::path::Path;
 
-use rusqlite::{Connection, ErrorCode, OpenFlags, Transaction, TransactionBehavior};
+use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 
+use super::columns::StagedColumns;
+use super::error::LoadError;
 use super::input::{Progress, StagedRows};
-use super::table::{self, Declared, TableName};
-use super::target::SqliteTarget;
-use super::{Counts, Job, LoadError, batch::StagedBatch};
-use crate::error::{Error, Failure};
+use super::job::{Counts, Job};
+use super::table;
+use crate::failure::Failure;
+use crate::schema::diff::Column as Declared;
+use errors::database_error;
 use sql::Effect;
+use target::SqliteTarget;
 
-pub(super) fn load(target: SqliteTarget, job: Job, mut rows: StagedRows) -> Result<Counts, Error> {
-    let table = table_name(&job.table)?;
-    let path = target.path.as_path();
+pub(super) fn load(
+    target: &SqliteTarget,
+    job: Job,
+    mut rows: StagedRows,
+) -> Result<Counts, LoadError> {
+    let table = job.table.name.as_str();
+    let path = target.path();
     let on = |what: &'static str| move |e: rusqlite::Error| database_error(what, path, e);
-    let mut conn = open(&target)?;
+    let mut conn = open(target)?;
     let tx = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(on("start the load transaction"))?;
-    prepare_table(&tx, &table, path)?;
+    prepare_table(&tx, table, path)?;
     tx.execute_batch(&sql::create_staged())
         .map_err(on("create the staging area"))?;
     let staged = stage(&tx, &mut rows, path)?;
@@ -45,7 +57,7 @@ pub(super) fn load(target: SqliteTarget, job: Job, mut rows: StagedRows) -> Resu
         staged,
         ..Counts::default()
     };
-    for (effect, statement) in sql::statements(job.mode, &table) {
+    for (effect, statement) in sql::statements(job.mode, table) {
         let changed = execute(&tx, &statement, &[&load_time, &job.run_id])
             .map_err(on("apply the staged rows"))?;
         match effect {
@@ -60,30 +72,20 @@ pub(super) fn load(target: SqliteTarget, job: Job, mut rows: StagedRows) -> Resu
     Ok(counts)
 }
 
-/// The table name as SQLite knows it: no schema.
-pub(super) fn table_name(name: &TableName) -> Result<String, LoadError> {
-    match &name.schema {
-        None => Ok(name.name.clone()),
-        Some(_) => Err(LoadError::Target(format!(
-            "--table {name}: SQLite tables have no schema; use --table {}",
-            name.name
-        ))),
-    }
-}
-
 fn open(target: &SqliteTarget) -> Result<Connection, LoadError> {
-    if let Some(dir) = target.path.parent().filter(|d| !d.as_os_str().is_empty()) {
+    let path = target.path();
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|e| {
             LoadError::database(
-                format!("cannot create the directory of {}", target.path.display()),
+                format!("cannot create the directory of {}", path.display()),
                 Failure::Fatal,
                 e,
             )
         })?;
     }
-    let on = |what: &'static str| move |e: rusqlite::Error| database_error(what, &target.path, e);
-    let conn = Connection::open(&target.path).map_err(on("open"))?;
-    conn.busy_timeout(target.busy_timeout)
+    let on = |what: &'static str| move |e: rusqlite::Error| database_error(what, path, e);
+    let conn = Connection::open(path).map_err(on("open"))?;
+    conn.busy_timeout(target.busy_timeout())
         .map_err(on("configure"))?;
     // WAL lets readers read while a load writes; NORMAL is durable enough
     // with WAL (a crash loses at most the last commit, never consistency).
@@ -101,7 +103,7 @@ fn open(target: &SqliteTarget) -> Result<Connection, LoadError> {
 
 /// [`super::check`] for SQLite: opens the file read-only (never creates it).
 pub(super) fn check(target: &SqliteTarget, table: &str) -> Result<String, LoadError> {
-    let path = target.path.as_path();
+    let path = target.path();
     if !path.exists() {
         return Ok(format!(
             "SQLite {}: no database yet; the first load creates it",
@@ -139,7 +141,7 @@ fn declared_columns(
         .query_map([table], |row| {
             Ok(Declared {
                 name: row.get(0)?,
-                sql_type: row.get(1)?,
+                type_name: row.get(1)?,
                 nullable: row.get::<_, i64>(2)? == 0,
             })
         })
@@ -169,13 +171,13 @@ fn prepare_table(tx: &Transaction<'_>, table: &str, path: &Path) -> Result<(), L
 }
 
 /// Inserts every staged row into `temp.staged_rows`; returns how many.
-fn stage(tx: &Transaction<'_>, rows: &mut StagedRows, path: &Path) -> Result<u64, Error> {
+fn stage(tx: &Transaction<'_>, rows: &mut StagedRows, path: &Path) -> Result<u64, LoadError> {
     let on = |e: rusqlite::Error| database_error("stage the rows", path, e);
     let mut insert = tx.prepare(&sql::insert_staged()).map_err(on)?;
     let mut scratch = String::new();
     let mut progress = Progress::new();
     while let Some(batch) = rows.blocking_next()? {
-        let staged = StagedBatch::new(&batch)?;
+        let staged = StagedColumns::new(&batch)?;
         for row in 0..staged.rows {
             values::bind_row(&mut insert, &staged, row, &mut scratch).map_err(on)?;
             insert.raw_execute().map_err(on)?;
@@ -194,77 +196,4 @@ fn execute(tx: &Transaction<'_>, statement: &str, params: &[&str]) -> rusqlite::
         prepared.raw_bind_parameter(i + 1, value)?;
     }
     prepared.raw_execute().map(|n| n as u64)
-}
-
-fn database_error(what: &str, path: &Path, e: rusqlite::Error) -> LoadError {
-    let code = e.sqlite_error_code();
-    let (failure, hint) = match code {
-        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => (
-            Failure::Retryable,
-            "another process holds the database; retry later, or wait longer with ?busy_timeout_ms=N in the target",
-        ),
-        Some(ErrorCode::SystemIoFailure | ErrorCode::DiskFull) => (
-            Failure::Retryable,
-            "the disk failed or is full; free space and retry",
-        ),
-        Some(ErrorCode::CannotOpen | ErrorCode::PermissionDenied | ErrorCode::ReadOnly) => (
-            Failure::Fatal,
-            "check the path in --target and that this user may write it",
-        ),
-        Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt) => (
-            Failure::Fatal,
-            "the file is not a usable SQLite database; point --target at another file",
-        ),
-        Some(ErrorCode::ConstraintViolation) => (
-            Failure::Fatal,
-            "the table holds several rows of one (order_id, item_id), as append loads leave them; \
-             merge needs one per key: load once with --load-mode replace",
-        ),
-        _ => (Failure::Fatal, "this is not expected to pass on a retry"),
-    };
-    LoadError::database(
-        format!("SQLite {}: cannot {what} ({hint})", path.display()),
-        failure,
-        e,
-    )
-}
-
-#[cfg(test)]
-mod tests {
-    use std::time::Duration;
-
-    use super::*;
-
-    fn target(path: &Path) -> SqliteTarget {
-        match super::super::target::Target::parse_with(
-            &format!("sqlite://{}", path.display()),
-            || Ok(None),
-        ) {
-            Ok(super::super::target::Target::Sqlite(t)) => t,
-            _ => panic!("not a SQLite target"),
-        }
-    }
-
-    #[test]
-    fn check_reads_without_creating_and_names_differences() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("x.db");
-        let t = target(&path);
-        assert_eq!(t.busy_timeout, Duration::from_millis(5000));
-        assert!(check(&t, "orders").unwrap().contains("no database yet"));
-        assert!(!path.exists(), "check created the database");
-        let conn = Connection::open(&path).unwrap();
-        conn.execute_batch("CREATE TABLE other (a TEXT)").unwrap();
-        assert!(check(&t, "orders").unwrap().contains("no table orders yet"));
-        conn.execute_batch(&sql::create_table("orders")).unwrap();
-        assert!(
-            check(&t, "orders")
-                .unwrap()
-                .contains("matches the staged schema")
-        );
-        conn.execute_batch("ALTER TABLE orders DROP COLUMN is_gift")
-            .unwrap();
-        let err = check(&t, "orders").unwrap_err().to_string();
-        assert!(err.contains("missing columns: is_gift"), "{err}");
-    }
 }

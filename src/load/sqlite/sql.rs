@@ -10,14 +10,15 @@
 //! decimal parser reads it; times are TEXT `YYYY-MM-DDTHH:MM:SS.sssZ` (UTC,
 //! fixed width, so text order is time order); flags are INTEGER 0/1.
 
-use super::super::LoadMode;
-use super::super::table::{self, ColumnType, Declared};
+use super::super::table::{self, ColumnType};
+use crate::manifest::LoadMode;
+use crate::schema::diff::Column as Declared;
 use crate::schema::staged::{COLUMNS, Kind, MERGE_KEY};
 
 /// The T-SQL view; SQLite reuses its SELECT (see [`view`]).
 const VIEW_SQL: &str =
     include_str!("../../../sql/staging/views/v_tiktok_shop_order_sku_quantities.sql");
-const DEFAULT_TABLE: &str = "tiktok_shop_orders";
+pub(super) const DEFAULT_TABLE: &str = "tiktok_shop_orders";
 
 /// Which count a statement's changed rows add to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,7 +57,7 @@ pub(super) fn create_table(table: &str) -> String {
             format!(
                 "    {} {}{}",
                 quote(&c.name),
-                c.sql_type,
+                c.type_name,
                 if c.nullable { "" } else { " NOT NULL" }
             )
         })
@@ -223,65 +224,4 @@ fn delete_duplicates(t: &str) -> String {
          PARTITION BY order_id, item_id ORDER BY CASE WHEN etl_batch_id = ?2 THEN 0 ELSE 1 END, \
          etl_updated_at DESC, etl_batch_id DESC) AS rn FROM {t}) WHERE rn > 1)"
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_mode_is_valid_sqlite() {
-        let conn = rusqlite::Connection::open_in_memory().unwrap();
-        conn.execute_batch(&create_table("orders")).unwrap();
-        conn.execute_batch(&view("orders")).unwrap();
-        conn.execute_batch(&create_staged()).unwrap();
-        conn.execute_batch(INDEX_STAGED).unwrap();
-        conn.prepare(&insert_staged()).unwrap();
-        for mode in [LoadMode::Merge, LoadMode::Append, LoadMode::Replace] {
-            for (_, statement) in statements(mode, "orders") {
-                conn.prepare(&statement)
-                    .unwrap_or_else(|e| panic!("{mode:?}: {e}\n{statement}"));
-            }
-        }
-    }
-
-    #[test]
-    fn merge_and_append_never_scan_the_whole_table() {
-        let conn = rusqlite::Connection::open_in_memory().unwrap();
-        conn.execute_batch(&create_table("orders")).unwrap();
-        conn.execute_batch(&create_staged()).unwrap();
-        conn.execute_batch(INDEX_STAGED).unwrap();
-        for mode in [LoadMode::Merge, LoadMode::Append] {
-            for (_, statement) in statements(mode, "orders") {
-                let mut plan = conn
-                    .prepare(&format!("EXPLAIN QUERY PLAN {statement}"))
-                    .unwrap();
-                for i in 1..=plan.parameter_count() {
-                    plan.raw_bind_parameter(i, "x").unwrap();
-                }
-                let mut rows = plan.raw_query();
-                let mut steps: Vec<String> = Vec::new();
-                while let Some(row) = rows.next().unwrap() {
-                    steps.push(row.get(3).unwrap());
-                }
-                assert!(
-                    !steps.iter().any(|s| s == "SCAN t"),
-                    "{mode:?} scans the table: {steps:?}\n{statement}"
-                );
-            }
-        }
-    }
-
-    #[test]
-    fn view_is_the_sql_server_select_over_the_sqlite_table() {
-        assert_eq!(
-            view(DEFAULT_TABLE).lines().next().unwrap(),
-            "CREATE VIEW IF NOT EXISTS main.\"v_tiktok_shop_order_sku_quantities\" AS"
-        );
-        assert!(view("other").contains("FROM main.\"other\""));
-        assert!(
-            view("other").starts_with("CREATE VIEW IF NOT EXISTS main.\"v_other_sku_quantities\"")
-        );
-        assert!(view(DEFAULT_TABLE).contains("COUNT(DISTINCT item_id) AS quantity"));
-    }
 }

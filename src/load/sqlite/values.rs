@@ -10,8 +10,8 @@ use chrono::{DateTime, Datelike, Timelike};
 use rusqlite::Statement;
 use rusqlite::types::Null;
 
-pub(super) use super::super::batch::write_money;
-use super::super::batch::{StagedBatch, Values};
+use super::super::columns::{StagedColumns, Values};
+use crate::money;
 
 /// `YYYY-MM-DDTHH:MM:SS.sssZ` of milliseconds since 1970 (UTC). Input checks
 /// keep times within years 1 to 9999, where this form is fixed-width.
@@ -38,7 +38,7 @@ pub(super) fn write_time(out: &mut String, ms: i64) {
 /// `COLUMNS` order). `scratch` is reused for the values that need text.
 pub(super) fn bind_row(
     statement: &mut Statement<'_>,
-    batch: &StagedBatch<'_>,
+    batch: &StagedColumns<'_>,
     row: usize,
     scratch: &mut String,
 ) -> rusqlite::Result<()> {
@@ -59,7 +59,7 @@ pub(super) fn bind_row(
             Values::Text(a) => statement.raw_bind_parameter(index, a.value(row))?,
             Values::Money(a) => {
                 scratch.clear();
-                write_money(scratch, a.value(row));
+                money::write(scratch, a.value(row));
                 statement.raw_bind_parameter(index, scratch.as_str())?;
             }
             Values::Time(a) => {
@@ -78,26 +78,10 @@ pub(super) fn bind_row(
 mod tests {
     use super::*;
 
-    fn money(units: i128) -> String {
-        let mut s = String::new();
-        write_money(&mut s, units);
-        s
-    }
-
     fn time(ms: i64) -> String {
         let mut s = String::new();
         write_time(&mut s, ms);
         s
-    }
-
-    #[test]
-    fn money_is_the_exact_decimal_with_four_places() {
-        assert_eq!(money(123_400), "12.3400");
-        assert_eq!(money(1), "0.0001");
-        assert_eq!(money(0), "0.0000");
-        assert_eq!(money(-5_000), "-0.5000");
-        assert_eq!(money(-123_456_789_012_345_678), "-12345678901234.5678");
-        assert_eq!(money(999_999_999_999_999_999), "99999999999999.9999");
     }
 
     #[test]
@@ -106,11 +90,11 @@ mod tests {
         assert_eq!(time(1_764_050_400_123), "2025-11-25T06:00:00.123Z");
         assert_eq!(time(-1), "1969-12-31T23:59:59.999Z");
         assert_eq!(
-            time(super::super::super::input::MIN_TIME_MS),
+            time(crate::load::input::MIN_TIME_MS),
             "0001-01-01T00:00:00.000Z"
         );
         assert_eq!(
-            time(super::super::super::input::MAX_TIME_MS),
+            time(crate::load::input::MAX_TIME_MS),
             "9999-12-31T23:59:59.999Z"
         );
     }

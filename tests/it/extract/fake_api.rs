@@ -16,7 +16,7 @@ use axum::response::Response;
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
-use tiktok_etl::api::sign::sign;
+use tiktok_shop_api::sign::sign;
 
 use super::{SHOP_A, SHOP_B, SINCE};
 
@@ -309,11 +309,7 @@ pub(super) async fn serve(fake: Arc<Fake>) -> String {
 // Orders and pages.
 
 pub(super) fn sample(name: &str) -> String {
-    let path = format!(
-        "{}/../shared/reference/samples/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+    crate::util::fixture(name)
 }
 
 /// An order object with deliberately irregular spacing, a non-ASCII and an

@@ -6,7 +6,7 @@ use std::process::Command;
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
-use tiktok_etl::sandbox::{Clock, Sandbox, SandboxConfig};
+use tiktok_shop_sandbox::{Clock, Sandbox, SandboxConfig};
 
 use super::*;
 

@@ -2,7 +2,7 @@
 //! parameters, and the authorized-shops endpoint.
 
 use reqwest::Method;
-use tiktok_etl::api::sign::sign;
+use tiktok_shop_api::sign::sign;
 
 use super::{Client, SEARCH, frozen, frozen_now, start, week_body};
 

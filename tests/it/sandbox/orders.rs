@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use chrono::Duration;
 use serde_json::Value;
-use tiktok_etl::sandbox::Clock;
+use tiktok_shop_sandbox::Clock;
 
 use super::{Client, frozen, frozen_now, start, week_body};
 

@@ -1,0 +1,102 @@
+//! The seam between the pipeline and a marketplace.
+//!
+//! Extract, transform and the store know nothing of TikTok Shop: they work
+//! with what a source provides through the two traits here. Extract needs
+//! an [`OrderSource`]: the shops the credentials can read, and pages of raw
+//! records (an id, an update time, the record's JSON kept byte for byte)
+//! for an update-time window. Transform needs a [`Flattener`]: the staged
+//! column table and a function from one record's JSON to its rows.
+//!
+//! [`tiktok`] is the one source today. Adding a marketplace means a sibling
+//! of it implementing both traits, a staged column table and its SQL DDL;
+//! the stages, the store layout and the manifests stay as they are.
+
+pub mod tiktok;
+
+use std::future::Future;
+
+use arrow::datatypes::SchemaRef;
+use tiktok_shop_api::Window;
+
+use crate::schema::staged::Column;
+use crate::shop::ShopCipher;
+use crate::transform::cell::{Bad, Cell};
+
+/// One record as a source returned it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawRecord {
+    /// The record's id, as text (ids are 64-bit: never through a float).
+    pub id: String,
+    pub status: Option<String>,
+    /// Unix seconds.
+    pub create_time: Option<i64>,
+    /// Unix seconds; what windows and the newest-copy rule go by.
+    pub update_time: Option<i64>,
+    /// The record's JSON exactly as the source sent it.
+    pub payload: String,
+}
+
+/// One page of a search.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordPage {
+    /// The source's id of the response, kept with every record for support.
+    pub request_id: String,
+    pub records: Vec<RawRecord>,
+    /// Where the next page starts; `None` on the last page.
+    pub next_cursor: Option<String>,
+    /// How many records the source says match the search.
+    pub total_count: Option<u64>,
+}
+
+/// What a source has done so far, for the extract manifest.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SourceStats {
+    /// HTTP requests sent, retries and token refreshes included.
+    pub requests: u64,
+    /// Attempts repeated after a transient failure.
+    pub retries: u64,
+    pub token_refreshes: u64,
+}
+
+/// What extract needs from a marketplace.
+pub trait OrderSource: Sync {
+    type Error: std::error::Error + Send + Sync + 'static;
+
+    /// Whether a later attempt may succeed as things are.
+    fn is_retryable(error: &Self::Error) -> bool;
+
+    fn stats(&self) -> SourceStats;
+
+    /// The shops these credentials may read.
+    fn shops(&self) -> impl Future<Output = Result<Vec<ShopCipher>, Self::Error>> + Send;
+
+    /// One page of the records of `shop` updated in `window`, oldest update
+    /// first; `cursor` is `None` for the first page.
+    fn search(
+        &self,
+        shop: &ShopCipher,
+        window: &Window,
+        cursor: Option<&str>,
+        page_size: u32,
+    ) -> impl Future<Output = Result<RecordPage, Self::Error>> + Send;
+}
+
+/// What the rows of one record share besides the record itself.
+#[derive(Debug, Clone, Copy)]
+pub struct RowContext<'a> {
+    pub run_id: &'a str,
+    pub shop_cipher: &'a str,
+}
+
+/// What transform needs from a marketplace.
+pub trait Flattener: Sync {
+    /// The staged columns, in table order.
+    fn columns(&self) -> &'static [Column];
+
+    /// The Arrow schema of those columns.
+    fn schema(&self) -> SchemaRef;
+
+    /// One record's JSON to its rows, each a cell per column of
+    /// [`Flattener::columns`]; or why the record cannot be staged.
+    fn flatten(&self, payload: &str, context: &RowContext) -> Result<Vec<Vec<Cell>>, Bad>;
+}

@@ -1,0 +1,100 @@
+//! Rows of cells into Arrow record batches of the staged schema.
+
+use std::sync::Arc;
+
+use arrow::array::{
+    ArrayRef, BooleanBuilder, Decimal128Builder, Int32Builder, RecordBatch, StringBuilder,
+    TimestampMillisecondBuilder,
+};
+
+use arrow::datatypes::SchemaRef;
+
+use super::cell::Cell;
+use crate::money;
+use crate::schema::staged::{Column, Kind};
+
+enum Builder {
+    Text(StringBuilder),
+    Money(Decimal128Builder),
+    Time(TimestampMillisecondBuilder),
+    Bool(BooleanBuilder),
+    Int(Int32Builder),
+}
+
+/// Collects staged rows column by column.
+pub(super) struct RowBuilder {
+    builders: Vec<Builder>,
+    schema: SchemaRef,
+    rows: usize,
+}
+
+impl RowBuilder {
+    /// A builder for rows of `columns`, whose batches have `schema`.
+    pub fn new(columns: &[Column], schema: SchemaRef) -> Self {
+        let builders = columns
+            .iter()
+            .map(|c| match c.kind {
+                Kind::Text(_) => Builder::Text(StringBuilder::new()),
+                Kind::Money => Builder::Money(Decimal128Builder::new()),
+                Kind::Time => Builder::Time(TimestampMillisecondBuilder::new()),
+                Kind::Bool => Builder::Bool(BooleanBuilder::new()),
+                Kind::Int => Builder::Int(Int32Builder::new()),
+            })
+            .collect();
+        RowBuilder {
+            builders,
+            schema,
+            rows: 0,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.rows
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows == 0
+    }
+
+    /// Appends one row; its cells come from the source's flattener, so each
+    /// matches its column's kind.
+    pub fn push(&mut self, row: &[Cell]) {
+        for (builder, cell) in self.builders.iter_mut().zip(row) {
+            match (builder, cell) {
+                (Builder::Text(b), Cell::Text(v)) => b.append_value(v),
+                (Builder::Money(b), Cell::Money(v)) => b.append_value(*v),
+                (Builder::Time(b), Cell::Time(v)) => b.append_value(*v),
+                (Builder::Bool(b), Cell::Bool(v)) => b.append_value(*v),
+                (Builder::Int(b), Cell::Int(v)) => b.append_value(*v),
+                (Builder::Text(b), _) => b.append_null(),
+                (Builder::Money(b), _) => b.append_null(),
+                (Builder::Time(b), _) => b.append_null(),
+                (Builder::Bool(b), _) => b.append_null(),
+                (Builder::Int(b), _) => b.append_null(),
+            }
+        }
+        self.rows += 1;
+    }
+
+    /// The rows so far as a batch; the builders start over empty.
+    pub fn finish(&mut self) -> Result<RecordBatch, arrow::error::ArrowError> {
+        let columns: Vec<ArrayRef> = self
+            .builders
+            .iter_mut()
+            .map(|builder| -> Result<ArrayRef, arrow::error::ArrowError> {
+                Ok(match builder {
+                    Builder::Text(b) => Arc::new(b.finish()),
+                    Builder::Money(b) => Arc::new(
+                        b.finish()
+                            .with_precision_and_scale(money::PRECISION, money::SCALE)?,
+                    ),
+                    Builder::Time(b) => Arc::new(b.finish().with_timezone("UTC")),
+                    Builder::Bool(b) => Arc::new(b.finish()),
+                    Builder::Int(b) => Arc::new(b.finish()),
+                })
+            })
+            .collect::<Result<_, _>>()?;
+        self.rows = 0;
+        RecordBatch::try_new(self.schema.clone(), columns)
+    }
+}
