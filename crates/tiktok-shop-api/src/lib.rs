@@ -17,6 +17,7 @@
 mod answer;
 pub mod backoff;
 mod client;
+pub mod pace;
 pub mod credentials;
 pub mod envelope;
 pub mod error;
@@ -29,6 +30,7 @@ pub use backoff::Backoff;
 pub use client::{ApiClient, ApiStats};
 pub use credentials::{ApiConfig, Credentials, DEFAULT_AUTH_BASE_URL, DEFAULT_BASE_URL};
 pub use envelope::{AuthorizedShop, OrdersPage, RawOrder};
+pub use pace::{Pacer, Rate};
 pub use error::{ApiError, Rejection};
 pub use secret::Secret;
 pub use window::Window;
