@@ -151,7 +151,7 @@ fn put_fulfilment(o: &mut Obj, plan: &OrderPlan, shop: &Shop, rng: &mut Rng) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sandbox::generator::{EPOCH, Generator};
+    use crate::generator::{EPOCH, Generator};
     use serde_json::Value;
 
     /// Orders of both shops rendered at several ages, parsed back.

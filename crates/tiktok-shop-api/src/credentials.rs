@@ -1,29 +1,7 @@
-//! The TikTok Shop Open API client: signed requests ([`sign`]), the response
-//! envelope, retries with backoff, and the access-token refresh.
-//!
-//! Extract calls [`ApiClient::search_orders`] page by page; `tiktok-etl check`
-//! calls [`ApiClient::authorized_shops`]. The client decides which failures
-//! are worth a retry (rate limits, 5xx, network), which it can fix itself (an
-//! expired access token, a stale timestamp) and which need a person
-//! ([`ApiError::failure`]); the reference it follows is
-//! `shared/reference/tiktok-shop-orders-api.md` (§1 signing, §6 errors, §8
-//! backoff). Secrets are sent and never shown: they stay [`Secret`]s up to
-//! the header or hash that needs them.
+//! Who calls the API and where it is: the app's credentials, read from the
+//! environment (or `NAME_FILE`s) once, and the two base URLs.
 
-mod answer;
-mod backoff;
-mod client;
-mod envelope;
-mod error;
-mod request;
-pub mod sign;
-
-pub use backoff::Backoff;
-pub use client::{ApiClient, ApiStats};
-pub use envelope::{AuthorizedShop, OrdersPage, RawOrder};
-pub use error::{ApiError, Rejection};
-
-use crate::error::Error;
+use crate::error::ApiError;
 use crate::secret::Secret;
 
 /// The shop API host (US and rest of world alike).
@@ -49,7 +27,7 @@ impl Credentials {
     /// `app_key` from the flag (or TIKTOK_APP_KEY), the rest from
     /// TIKTOK_APP_SECRET, TIKTOK_ACCESS_TOKEN and TIKTOK_REFRESH_TOKEN (or
     /// their `_FILE`s). Every missing variable is named in one error.
-    pub fn from_env(app_key: Option<String>) -> Result<Credentials, Error> {
+    pub fn from_env(app_key: Option<String>) -> Result<Credentials, ApiError> {
         Self::from_vars(app_key, |name| std::env::var(name).ok())
     }
 
@@ -57,15 +35,14 @@ impl Credentials {
     pub fn from_vars(
         app_key: Option<String>,
         var: impl Fn(&str) -> Option<String>,
-    ) -> Result<Credentials, Error> {
+    ) -> Result<Credentials, ApiError> {
         let app_key = app_key
             .or_else(|| var("TIKTOK_APP_KEY"))
             .map(|key| key.trim().to_owned())
             .filter(|key| !key.is_empty());
-        let app_secret = Secret::from_vars("TIKTOK_APP_SECRET", &var).map_err(Error::Config)?;
-        let access_token = Secret::from_vars("TIKTOK_ACCESS_TOKEN", &var).map_err(Error::Config)?;
-        let refresh_token =
-            Secret::from_vars("TIKTOK_REFRESH_TOKEN", &var).map_err(Error::Config)?;
+        let app_secret = Secret::from_vars("TIKTOK_APP_SECRET", &var)?;
+        let access_token = Secret::from_vars("TIKTOK_ACCESS_TOKEN", &var)?;
+        let refresh_token = Secret::from_vars("TIKTOK_REFRESH_TOKEN", &var)?;
         match (app_key, app_secret, access_token) {
             (Some(app_key), Some(app_secret), Some(access_token)) => Ok(Credentials {
                 app_key,
@@ -89,7 +66,7 @@ impl Credentials {
                 .filter_map(|(absent, name)| absent.then_some(name))
                 .collect();
                 let verb = if missing.len() == 1 { "is" } else { "are" };
-                Err(Error::config(format!(
+                Err(ApiError::Config(format!(
                     "missing credentials: {} {verb} not set; the app key and secret are in TikTok Shop Partner \
                      Center (App > Basic information), the tokens come from the shop's authorization of the app",
                     missing.join(", ")
@@ -153,7 +130,7 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("are not set"), "{text}");
-        assert_eq!(err.exit_code(), 2);
+        assert!(!err.is_retryable());
         let only_secret = lookup(&[
             ("TIKTOK_ACCESS_TOKEN", "x-token-1"),
             ("TIKTOK_APP_KEY", "k"),

@@ -17,16 +17,18 @@ use reqwest::{Method, RequestBuilder};
 use serde_json::value::RawValue;
 use url::Url;
 
-use super::answer::{Answer, Attempt, judge, parse_success};
-use super::envelope::{self, AuthorizedShop, OrdersPage};
-use super::error::{ApiError, Host};
-use super::request::{
+use crate::answer::{Answer, Attempt, judge, parse_success};
+use crate::envelope::{self, AuthorizedShop, OrdersPage};
+use crate::error::{ApiError, Host};
+use crate::request::{
     Call, REFRESH_PATH, SEARCH_PATH, SHOPS_PATH, Target, checked_base_url, search_body, signed_url,
     token_header,
 };
-use super::{ApiConfig, Backoff, sign};
-use crate::manifest::Window;
+use crate::backoff::Backoff;
+use crate::credentials::ApiConfig;
 use crate::secret::Secret;
+use crate::sign;
+use crate::window::Window;
 
 const TIMEOUT: Duration = Duration::from_secs(30);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -244,7 +246,8 @@ impl ApiClient {
                 retry = retry + 1,
                 max_retries = self.backoff.max_retries,
                 delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
-                error = %crate::cli::error_chain(&error),
+                error = %error,
+                cause = %std::error::Error::source(&error).map(ToString::to_string).unwrap_or_default(),
                 "transient API failure; retrying"
             );
             tokio::time::sleep(delay).await;

@@ -127,6 +127,7 @@ impl Tokens {
     }
 
     /// Makes the current access token expired (as if its time ran out).
+    #[cfg(test)]
     pub(crate) fn expire_now(&self) {
         self.lock().forced_expired = true;
     }

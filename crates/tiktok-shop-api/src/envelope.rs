@@ -215,7 +215,7 @@ mod tests {
 
     fn sample(name: &str) -> String {
         let path = format!(
-            "{}/../shared/reference/samples/{name}",
+            "{}/tests/fixtures/{name}",
             env!("CARGO_MANIFEST_DIR")
         );
         std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))

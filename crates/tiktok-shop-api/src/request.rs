@@ -5,9 +5,9 @@ use reqwest::Method;
 use reqwest::header::HeaderValue;
 use url::Url;
 
-use super::ApiError;
-use super::error::Host;
-use crate::manifest::Window;
+use crate::error::ApiError;
+use crate::error::Host;
+use crate::window::Window;
 use crate::secret::Secret;
 
 pub(super) const SEARCH_PATH: &str = "/order/202309/orders/search";

@@ -28,7 +28,7 @@ impl Secret {
     /// Reads `NAME` from the environment, or the file named by `NAME_FILE`
     /// (Docker and Kubernetes secrets). Trailing newlines of the file are
     /// dropped. Empty values count as absent.
-    pub fn from_env(name: &str) -> Result<Option<Secret>, String> {
+    pub fn from_env(name: &str) -> Result<Option<Secret>, SecretError> {
         Self::from_vars(name, |key| std::env::var(key).ok())
     }
 
@@ -36,7 +36,7 @@ impl Secret {
     pub fn from_vars(
         name: &str,
         var: impl Fn(&str) -> Option<String>,
-    ) -> Result<Option<Secret>, String> {
+    ) -> Result<Option<Secret>, SecretError> {
         if let Some(value) = var(name).filter(|v| !v.is_empty()) {
             return Ok(Some(Secret::new(value)));
         }
@@ -44,11 +44,25 @@ impl Secret {
         let Some(path) = var(&file_var).filter(|v| !v.is_empty()) else {
             return Ok(None);
         };
-        let text = std::fs::read_to_string(&path)
-            .map_err(|e| format!("cannot read {file_var}={path}: {e}"))?;
+        let text = std::fs::read_to_string(&path).map_err(|source| SecretError {
+            variable: file_var,
+            path,
+            source,
+        })?;
         let value = text.trim_end_matches(['\r', '\n']);
         Ok((!value.is_empty()).then(|| Secret::new(value)))
     }
+}
+
+/// A `NAME_FILE` variable names a file that cannot be read. The message
+/// names the variable and the path, never the content.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot read {variable}={path}")]
+pub struct SecretError {
+    pub variable: String,
+    pub path: String,
+    #[source]
+    pub source: std::io::Error,
 }
 
 impl fmt::Debug for Secret {
@@ -123,6 +137,10 @@ mod tests {
     fn unreadable_file_names_the_variable_not_the_content() {
         let var = |key: &str| (key == "TOKEN_FILE").then(|| "/no/such/file".to_owned());
         let err = Secret::from_vars("TOKEN", var).unwrap_err();
-        assert!(err.contains("TOKEN_FILE=/no/such/file"), "{err}");
+        assert!(
+            err.to_string().contains("TOKEN_FILE=/no/such/file"),
+            "{err}"
+        );
+        assert_eq!(err.source.kind(), std::io::ErrorKind::NotFound);
     }
 }

@@ -5,7 +5,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use super::ApiError;
+use crate::error::ApiError;
 
 /// The retry policy of an [`super::ApiClient`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

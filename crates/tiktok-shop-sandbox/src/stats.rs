@@ -88,25 +88,6 @@ impl Stats {
             errors: get(&self.errors),
         }
     }
-
-    /// Zeroes every counter and forgets what was served.
-    pub(crate) fn reset(&self) {
-        for counter in [
-            &self.requests,
-            &self.pages_served,
-            &self.order_payloads_served,
-            &self.signature_failures,
-            &self.token_failures,
-            &self.expired_token_rejections,
-            &self.rate_limited,
-            &self.injected_failures,
-            &self.token_refreshes,
-            &self.errors,
-        ] {
-            counter.store(0, Ordering::Relaxed);
-        }
-        *self.served.lock().unwrap_or_else(PoisonError::into_inner) = Served::default();
-    }
 }
 
 #[cfg(test)]
@@ -128,7 +109,5 @@ mod tests {
             ),
             (2, 3, 3)
         );
-        stats.reset();
-        assert_eq!(stats.snapshot(), SandboxStats::default());
     }
 }

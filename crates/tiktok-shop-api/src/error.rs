@@ -6,13 +6,15 @@
 
 use std::time::Duration;
 
-use crate::error::Failure;
-
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     /// A base URL, a credential or the HTTP client cannot be used.
     #[error("{0}")]
     Config(String),
+
+    /// A secret's `_FILE` cannot be read.
+    #[error(transparent)]
+    Secret(#[from] crate::secret::SecretError),
 
     /// The API answered with an error code that a retry will not fix.
     #[error("{0}")]
@@ -75,14 +77,17 @@ pub enum ApiError {
 }
 
 impl ApiError {
-    pub fn failure(&self) -> Failure {
+    /// Whether a later attempt may succeed without anyone changing anything
+    /// (network, 5xx, rate limits that outlasted the retries).
+    pub fn is_retryable(&self) -> bool {
         match self {
-            ApiError::Transient { .. } | ApiError::Exhausted { .. } => Failure::Retryable,
+            ApiError::Transient { .. } | ApiError::Exhausted { .. } => true,
             ApiError::Config(_)
+            | ApiError::Secret(_)
             | ApiError::Rejected(_)
             | ApiError::Http { .. }
             | ApiError::Malformed { .. }
-            | ApiError::RepeatedPageToken { .. } => Failure::Fatal,
+            | ApiError::RepeatedPageToken { .. } => false,
         }
     }
 
@@ -389,7 +394,7 @@ mod tests {
     }
 
     #[test]
-    fn failures_map_to_exit_codes() {
+    fn only_transient_failures_are_retryable() {
         let rejected = ApiError::Rejected(Box::new(Rejection {
             call: "c".into(),
             status: 401,
@@ -399,7 +404,7 @@ mod tests {
             problem: "p".into(),
             advice: "a".into(),
         }));
-        assert_eq!(rejected.failure(), Failure::Fatal);
+        assert!(!rejected.is_retryable());
         let text = rejected.to_string();
         assert!(
             text.contains("106001") && text.contains("Invalid sign") && text.contains("R1"),
@@ -414,8 +419,6 @@ mod tests {
                 source: None,
             }),
         };
-        assert_eq!(exhausted.failure(), Failure::Retryable);
-        assert_eq!(crate::Error::from(exhausted).exit_code(), 1);
-        assert_eq!(crate::Error::from(rejected).exit_code(), 2);
+        assert!(exhausted.is_retryable());
     }
 }

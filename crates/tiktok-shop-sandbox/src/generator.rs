@@ -168,7 +168,7 @@ impl Generator {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sandbox::catalog::Sku;
+    use crate::catalog::Sku;
     use std::collections::{HashMap, HashSet};
 
     fn generator() -> Generator {

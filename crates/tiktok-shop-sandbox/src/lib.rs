@@ -2,7 +2,7 @@
 //! development without a seller account.
 //!
 //! It behaves like the real API where a client can tell (reference
-//! `tiktok-shop-orders-api.md`): signed requests verified over the raw body,
+//! `docs/tiktok-shop-api.md`): signed requests verified over the raw body,
 //! the timestamp window, access tokens that expire and refresh, shop
 //! ciphers, opaque page tokens full of `+` and `/`, the error codes and HTTP
 //! statuses, and realistic orders (one line item per unit, money strings
@@ -135,10 +135,6 @@ impl Sandbox {
         self.shared.stats.snapshot()
     }
 
-    pub fn reset_stats(&self) {
-        self.shared.stats.reset();
-    }
-
     /// The sandbox clock's "now".
     pub fn now(&self) -> DateTime<Utc> {
         self.shared
@@ -165,11 +161,6 @@ impl Sandbox {
     /// The refresh token that works now.
     pub fn refresh_token(&self) -> String {
         self.shared.tokens.current().refresh_token
-    }
-
-    /// Makes the current access token expired: the next call gets 105002.
-    pub fn expire_access_token(&self) {
-        self.shared.tokens.expire_now();
     }
 
     /// What a search of `shop` for `update_time` in `[since, until)` returns

@@ -6,9 +6,9 @@ use std::time::Duration;
 
 use serde_json::value::RawValue;
 
-use super::envelope::Envelope;
-use super::error::{ApiError, Rejection, Verdict, classify};
-use super::request::{Call, Target};
+use crate::envelope::Envelope;
+use crate::error::{ApiError, Rejection, Verdict, classify};
+use crate::request::{Call, Target};
 use crate::secret::redact;
 
 const REFRESH_REFUSED_ADVICE: &str = "TIKTOK_REFRESH_TOKEN may be expired or revoked, or belong to \
@@ -154,7 +154,7 @@ mod tests {
     use reqwest::Method;
 
     use super::*;
-    use crate::api::request::SEARCH_PATH;
+    use crate::request::SEARCH_PATH;
     use crate::secret::Secret;
 
     fn signed_call() -> Call {

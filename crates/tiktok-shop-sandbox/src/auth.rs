@@ -2,7 +2,7 @@
 //! §2, §6), in its order: app_key, sign and timestamp present, timestamp
 //! fresh, signature right, access token valid, shop_cipher as the endpoint
 //! wants it. The signature is recomputed with the same
-//! [`crate::api::sign::sign`] the client uses, over the query as the server
+//! [`tiktok_shop_api::sign::sign`] the client uses, over the query as the server
 //! decodes it (`+` is a space) and the body bytes exactly as received.
 
 use axum::body::Bytes;
@@ -13,7 +13,7 @@ use super::response::Reply;
 use super::server::Shared;
 use super::stats::bump;
 use super::tokens::TokenCheck;
-use crate::api::sign::{is_multipart, sign};
+use tiktok_shop_api::sign::{is_multipart, sign};
 
 /// Requests may be stamped this far behind or ahead of the server.
 const MAX_AGE_SECS: i64 = 300;

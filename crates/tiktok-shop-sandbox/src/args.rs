@@ -6,9 +6,10 @@ use std::net::SocketAddr;
 
 use chrono::{DateTime, Utc};
 use clap::Args;
+use tiktok_shop_api::window::parse_time;
 
-use super::{Clock, Sandbox, SandboxConfig};
-use crate::error::Error;
+use crate::config::{Clock, SandboxConfig};
+use crate::Sandbox;
 
 /// Flags of the local TikTok Shop API simulator. The credentials are not
 /// secrets: they only open this sandbox.
@@ -101,12 +102,6 @@ pub struct SandboxArgs {
     pub corrupt_every: Option<u32>,
 }
 
-fn parse_time(text: &str) -> Result<DateTime<Utc>, String> {
-    DateTime::parse_from_rfc3339(text)
-        .map(|t| t.to_utc())
-        .map_err(|e| format!("{e}: expected RFC 3339, e.g. 2026-11-25T06:00:00Z"))
-}
-
 impl SandboxArgs {
     pub fn config(&self) -> SandboxConfig {
         SandboxConfig {
@@ -136,21 +131,41 @@ impl SandboxArgs {
 
 /// Runs the sandbox until Ctrl-C or SIGTERM. The first stdout line is
 /// `sandbox listening on <base url>`; the next ones say what to export.
-pub async fn serve_cli(args: SandboxArgs) -> Result<(), Error> {
-    let addr: SocketAddr = args.listen.parse().map_err(|e| {
-        Error::config(format!(
-            "--listen {:?} is not an address like 127.0.0.1:8900: {e}",
-            args.listen
-        ))
-    })?;
+pub async fn serve_cli(args: SandboxArgs) -> Result<(), ServeError> {
+    let addr: SocketAddr = args
+        .listen
+        .parse()
+        .map_err(|source| ServeError::Listen {
+            listen: args.listen.clone(),
+            source,
+        })?;
     let sandbox = Sandbox::start(args.config(), addr)
         .await
-        .map_err(|e| Error::config(format!("cannot start the sandbox on {addr}: {e}")))?;
-    print_banner(&sandbox).map_err(|e| Error::config(format!("cannot write to stdout: {e}")))?;
+        .map_err(|source| ServeError::Start { addr, source })?;
+    print_banner(&sandbox).map_err(ServeError::Stdout)?;
     wait_for_stop_signal().await;
     tracing::info!("stopping the sandbox");
     sandbox.shutdown().await;
     Ok(())
+}
+
+/// Why the sandbox could not be served; none is worth a retry as it is.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error("--listen {listen:?} is not an address like 127.0.0.1:8900")]
+    Listen {
+        listen: String,
+        #[source]
+        source: std::net::AddrParseError,
+    },
+    #[error("cannot start the sandbox on {addr}")]
+    Start {
+        addr: SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot write to stdout")]
+    Stdout(#[source] std::io::Error),
 }
 
 fn print_banner(sandbox: &Sandbox) -> std::io::Result<()> {
@@ -248,13 +263,13 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_bad_listen_address_is_a_config_error() {
+    async fn a_bad_listen_address_names_the_flag() {
         let args = SandboxArgs {
             listen: "localhost".into(),
             ..Probe::try_parse_from(["probe"]).unwrap().sandbox
         };
         let error = serve_cli(args).await.unwrap_err();
-        assert_eq!(error.exit_code(), 2);
+        assert!(matches!(error, ServeError::Listen { .. }), "{error:?}");
         assert!(error.to_string().contains("--listen"), "{error}");
     }
 }
