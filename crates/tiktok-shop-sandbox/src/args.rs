@@ -8,8 +8,8 @@ use chrono::{DateTime, Utc};
 use clap::Args;
 use tiktok_shop_api::window::parse_time;
 
-use crate::config::{Clock, SandboxConfig};
 use crate::Sandbox;
+use crate::config::{Clock, SandboxConfig};
 
 /// Flags of the local TikTok Shop API simulator. The credentials are not
 /// secrets: they only open this sandbox.
@@ -132,13 +132,10 @@ impl SandboxArgs {
 /// Runs the sandbox until Ctrl-C or SIGTERM. The first stdout line is
 /// `sandbox listening on <base url>`; the next ones say what to export.
 pub async fn serve_cli(args: SandboxArgs) -> Result<(), ServeError> {
-    let addr: SocketAddr = args
-        .listen
-        .parse()
-        .map_err(|source| ServeError::Listen {
-            listen: args.listen.clone(),
-            source,
-        })?;
+    let addr: SocketAddr = args.listen.parse().map_err(|source| ServeError::Listen {
+        listen: args.listen.clone(),
+        source,
+    })?;
     let sandbox = Sandbox::start(args.config(), addr)
         .await
         .map_err(|source| ServeError::Start { addr, source })?;
