@@ -1,15 +1,16 @@
-//! `tiktok-etl sandbox`: the flags, and running the sandbox in the
-//! foreground until Ctrl-C or SIGTERM, printing what to point the ETL at.
-
-use std::io::Write;
-use std::net::SocketAddr;
+//! The flags of `tiktok-etl sandbox` (each backed by an `ETL_SANDBOX_*`
+//! variable; the doc comments are the `--help` text) and the config they
+//! make. The flags of the real API's unkind habits and of tokens and limits
+//! are groups of their own, flattened in.
 
 use chrono::{DateTime, Utc};
 use clap::Args;
 use tiktok_shop_api::window::parse_time;
 
-use crate::Sandbox;
-use crate::config::{Clock, SandboxConfig};
+use crate::args::realism_flags::RealismArgs;
+use crate::args::token_flags::TokenArgs;
+use crate::config::SandboxConfig;
+use crate::world::data_clock::Clock;
 
 /// Flags of the local TikTok Shop API simulator. The credentials are not
 /// secrets: they only open this sandbox.
@@ -78,8 +79,9 @@ pub struct SandboxArgs {
     #[arg(long, env = "ETL_SANDBOX_FROZEN_NOW", value_parser = parse_time)]
     pub frozen_now: Option<DateTime<Utc>>,
 
-    /// Rate limit per (app key, shop, path), requests per second; over it the
-    /// sandbox answers HTTP 429 with code 36009002 and `Retry-After: 1`.
+    /// Rate limit per (app key, shop, path), requests per second: a token
+    /// bucket (see --rate-limit-burst); over it the sandbox answers HTTP 429
+    /// with code 36009002 and `Retry-After`.
     #[arg(long, env = "ETL_SANDBOX_RATE_LIMIT_PER_SECOND")]
     pub rate_limit_per_second: Option<u32>,
 
@@ -100,11 +102,17 @@ pub struct SandboxArgs {
     /// exercise the transform's rejects.
     #[arg(long, env = "ETL_SANDBOX_CORRUPT_EVERY")]
     pub corrupt_every: Option<u32>,
+
+    #[command(flatten)]
+    pub realism: RealismArgs,
+
+    #[command(flatten)]
+    pub tokens: TokenArgs,
 }
 
 impl SandboxArgs {
     pub fn config(&self) -> SandboxConfig {
-        SandboxConfig {
+        let config = SandboxConfig {
             app_key: self.app_key.clone(),
             app_secret: self.app_secret.clone(),
             access_token: self.access_token.clone(),
@@ -125,148 +133,50 @@ impl SandboxArgs {
             fail_first_n: self.fail_first,
             expire_token_after_requests: self.expire_token_after,
             ..SandboxConfig::default()
-        }
+        };
+        self.tokens.apply(self.realism.apply(config))
     }
 }
 
-/// Runs the sandbox until Ctrl-C or SIGTERM. The first stdout line is
-/// `sandbox listening on <base url>`; the next ones say what to export.
-pub async fn serve_cli(args: SandboxArgs) -> Result<(), ServeError> {
-    let addr: SocketAddr = args.listen.parse().map_err(|source| ServeError::Listen {
-        listen: args.listen.clone(),
-        source,
-    })?;
-    let sandbox = Sandbox::start(args.config(), addr)
-        .await
-        .map_err(|source| ServeError::Start { addr, source })?;
-    print_banner(&sandbox).map_err(ServeError::Stdout)?;
-    wait_for_stop_signal().await;
-    tracing::info!("stopping the sandbox");
-    sandbox.shutdown().await;
-    Ok(())
-}
-
-/// Why the sandbox could not be served; none is worth a retry as it is.
-#[derive(Debug, thiserror::Error)]
-pub enum ServeError {
-    #[error("--listen {listen:?} is not an address like 127.0.0.1:8900")]
-    Listen {
-        listen: String,
-        #[source]
-        source: std::net::AddrParseError,
-    },
-    #[error("cannot start the sandbox on {addr}")]
-    Start {
-        addr: SocketAddr,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error("cannot write to stdout")]
-    Stdout(#[source] std::io::Error),
-}
-
-fn print_banner(sandbox: &Sandbox) -> std::io::Result<()> {
-    let config = sandbox.config();
-    let url = sandbox.base_url();
-    let clock = match config.clock {
-        Clock::Wall => "wall clock".to_owned(),
-        Clock::Frozen(at) => format!("frozen at {}", at.to_rfc3339()),
-    };
-    let mut out = std::io::stdout().lock();
-    writeln!(out, "sandbox listening on {url}")?;
-    writeln!(
-        out,
-        "shops: {} ({} orders per shop per day, {clock})",
-        config.shops.join(", "),
-        config.orders_per_day
-    )?;
-    writeln!(out, "to point the ETL at it:")?;
-    writeln!(out, "  export TIKTOK_API_BASE_URL={url}")?;
-    writeln!(out, "  export TIKTOK_AUTH_BASE_URL={url}")?;
-    writeln!(out, "  export TIKTOK_APP_KEY={}", config.app_key)?;
-    writeln!(out, "  export TIKTOK_APP_SECRET={}", config.app_secret)?;
-    writeln!(out, "  export TIKTOK_ACCESS_TOKEN={}", config.access_token)?;
-    writeln!(
-        out,
-        "  export TIKTOK_REFRESH_TOKEN={}",
-        config.refresh_token
-    )?;
-    writeln!(
-        out,
-        "  export TIKTOK_SHOP_CIPHER={}",
-        config.shops.join(",")
-    )?;
-    writeln!(out, "press Ctrl-C to stop")?;
-    out.flush()
-}
-
-async fn wait_for_stop_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut terminate) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = terminate.recv() => {}
-                }
-            }
-            Err(error) => {
-                tracing::warn!(%error, "cannot listen for SIGTERM; stop with Ctrl-C");
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
-}
-
+/// The flags as parsed from an empty command line.
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use clap::Parser;
+pub(crate) fn default_args() -> SandboxArgs {
+    parse(&[]).expect("no flag is required")
+}
 
+/// The flags as parsed from `args` (after the program name).
+#[cfg(test)]
+pub(crate) fn parse(args: &[&str]) -> Result<SandboxArgs, clap::Error> {
+    use clap::Parser;
     #[derive(Parser)]
     struct Probe {
         #[command(flatten)]
         sandbox: SandboxArgs,
     }
+    let line = std::iter::once("probe").chain(args.iter().copied());
+    Probe::try_parse_from(line).map(|p| p.sandbox)
+}
 
-    #[test]
-    fn defaults_match_the_config_and_flags_parse() {
-        let probe = Probe::try_parse_from(["probe"]).unwrap();
-        let config = probe.sandbox.config();
-        let default = SandboxConfig::default();
-        assert_eq!(
-            (config.app_key, config.shops, config.clock),
-            (default.app_key, default.shops, Clock::Wall)
-        );
-        let args = [
-            "probe",
-            "--shops",
-            "ROW_A, ROW_B",
-            "--frozen-now",
-            "2026-11-25T06:00:00Z",
-            "--fail-every",
-            "3",
-        ];
-        let config = Probe::try_parse_from(args).unwrap().sandbox.config();
-        assert_eq!(config.shops, ["ROW_A", "ROW_B"]);
-        assert_eq!(config.fail_every_n, Some(3));
-        assert!(matches!(config.clock, Clock::Frozen(t) if t.timestamp() == 1_795_586_400));
-        assert!(Probe::try_parse_from(["probe", "--frozen-now", "tomorrow"]).is_err());
-    }
-
-    #[tokio::test]
-    async fn a_bad_listen_address_names_the_flag() {
-        let args = SandboxArgs {
-            listen: "localhost".into(),
-            ..Probe::try_parse_from(["probe"]).unwrap().sandbox
-        };
-        let error = serve_cli(args).await.unwrap_err();
-        assert!(matches!(error, ServeError::Listen { .. }), "{error:?}");
-        assert!(error.to_string().contains("--listen"), "{error}");
-    }
+#[test]
+fn defaults_match_the_config_and_flags_parse() {
+    let config = default_args().config();
+    let default = SandboxConfig::default();
+    assert_eq!(
+        format!("{config:?}"),
+        format!("{default:?}"),
+        "no flag changes the default"
+    );
+    let args = [
+        "--shops",
+        "ROW_A, ROW_B",
+        "--frozen-now",
+        "2026-11-25T06:00:00Z",
+        "--fail-every",
+        "3",
+    ];
+    let config = parse(&args).unwrap().config();
+    assert_eq!(config.shops, ["ROW_A", "ROW_B"]);
+    assert_eq!(config.fail_every_n, Some(3));
+    assert!(matches!(config.clock, Clock::Frozen(t) if t.timestamp() == 1_795_586_400));
+    assert!(parse(&["--frozen-now", "tomorrow"]).is_err());
 }

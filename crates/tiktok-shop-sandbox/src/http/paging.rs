@@ -1,14 +1,16 @@
 //! Opaque page tokens, like the real API's: base64 of an obfuscated cursor.
 //!
-//! A token carries the snapshot time of the first page (so later pages come
-//! from the same snapshot even on a wall clock: no duplicates, no gaps), the
-//! offset of the next page and a fingerprint of the query it belongs to.
+//! A token carries the time of the first page, the offset of the next page
+//! and a fingerprint of the query it belongs to. By default later pages are
+//! cut from the snapshot at that time (even on a wall clock: no duplicates,
+//! no gaps); in live paging the offset is a position in the live result,
+//! as in the real API, and the time is only informative.
 //! Every token is chosen to contain both `+` and `/`, so a client that puts
 //! one in a URL without percent-encoding it fails at once (a raw `+` arrives
 //! as a space and the signature no longer matches: 106001), not one page in
 //! fifty.
 
-use super::rng::{Rng, combine};
+use crate::world::rng::{Rng, combine};
 
 const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 const TOKEN_BYTES: usize = 48;
@@ -134,34 +136,29 @@ fn unbase64(text: &str) -> Option<Vec<u8>> {
     Some(out)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn base64_round_trips() {
-        for n in 0..10 {
-            let bytes: Vec<u8> = (0..n).map(|i| (i * 37 + 250) as u8).collect();
-            assert_eq!(unbase64(&base64(&bytes)).unwrap(), bytes);
-        }
-        assert_eq!(base64(b"hello>wor"), "aGVsbG8+d29y");
-        assert!(unbase64("aGVs bG8").is_none());
+#[test]
+fn base64_round_trips() {
+    for n in 0..10 {
+        let bytes: Vec<u8> = (0..n).map(|i| (i * 37 + 250) as u8).collect();
+        assert_eq!(unbase64(&base64(&bytes)).unwrap(), bytes);
     }
+    assert_eq!(base64(b"hello>wor"), "aGVsbG8+d29y");
+    assert!(unbase64("aGVs bG8").is_none());
+}
 
-    #[test]
-    fn tokens_round_trip_and_always_contain_plus_and_slash() {
-        let tokens = PageTokens { key: 42 };
-        for offset in (0..5000).step_by(100) {
-            let cursor = Cursor {
-                now: 1_764_000_000,
-                offset,
-                fingerprint: 0xABCD,
-            };
-            let token = tokens.encode(cursor);
-            assert!(token.contains('+') && token.contains('/'), "{token}");
-            assert_eq!(tokens.decode(&token), Some(cursor));
-            assert_eq!(tokens.decode(&token.replace('+', " ")), None);
-            assert_eq!(PageTokens { key: 43 }.decode(&token), None);
-        }
+#[test]
+fn tokens_round_trip_and_always_contain_plus_and_slash() {
+    let tokens = PageTokens { key: 42 };
+    for offset in (0..5000).step_by(100) {
+        let cursor = Cursor {
+            now: 1_764_000_000,
+            offset,
+            fingerprint: 0xABCD,
+        };
+        let token = tokens.encode(cursor);
+        assert!(token.contains('+') && token.contains('/'), "{token}");
+        assert_eq!(tokens.decode(&token), Some(cursor));
+        assert_eq!(tokens.decode(&token.replace('+', " ")), None);
+        assert_eq!(PageTokens { key: 43 }.decode(&token), None);
     }
 }

@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use super::rng::combine;
+use crate::world::rng::combine;
 
 /// An answer before it gets its request id.
 #[derive(Debug, Clone)]
@@ -18,7 +18,8 @@ pub(crate) struct Reply {
     pub message: String,
     /// JSON text of `data` (`null` on errors).
     pub data: String,
-    pub retry_after: bool,
+    /// Seconds for the `Retry-After` header, on throttled answers.
+    pub retry_after: Option<u64>,
 }
 
 impl Reply {
@@ -33,7 +34,7 @@ impl Reply {
             code: 0,
             message: "Success".into(),
             data,
-            retry_after: false,
+            retry_after: None,
         }
     }
 
@@ -44,7 +45,7 @@ impl Reply {
             code: 0,
             message: message.to_owned(),
             data: data.to_string(),
-            retry_after: false,
+            retry_after: None,
         }
     }
 
@@ -54,7 +55,7 @@ impl Reply {
             code,
             message: message.into(),
             data: "null".into(),
-            retry_after: false,
+            retry_after: None,
         }
     }
 
@@ -79,11 +80,32 @@ impl Reply {
         )
     }
 
-    pub(crate) fn rate_limited() -> Reply {
+    /// 36009004 for a parameter error, its causes in parentheses.
+    pub(crate) fn rejecting(error: &dyn std::error::Error) -> Reply {
+        let mut message = error.to_string();
+        let mut source = error.source();
+        while let Some(cause) = source {
+            message = format!("{message} ({cause})");
+            source = cause.source();
+        }
+        Reply::invalid(message)
+    }
+
+    /// The token bucket of (app, shop, path) is empty (reference §8).
+    pub(crate) fn rate_limited(retry_after: u64) -> Reply {
         let message = "Too many requests. You've made too many requests in a short period of time.";
         Reply {
-            retry_after: true,
+            retry_after: Some(retry_after),
             ..Reply::error(StatusCode::TOO_MANY_REQUESTS, 36_009_002, message)
+        }
+    }
+
+    /// The hourly quota of a test shop is used up (reference §11).
+    pub(crate) fn quota_exceeded(retry_after: u64) -> Reply {
+        let message = "Too many requests. The hourly request quota of this test shop is used up.";
+        Reply {
+            retry_after: Some(retry_after),
+            ..Reply::error(StatusCode::TOO_MANY_REQUESTS, 36_009_037, message)
         }
     }
 
@@ -107,8 +129,8 @@ impl Reply {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/json"),
         );
-        if self.retry_after {
-            headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        if let Some(seconds) = self.retry_after {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
         response
     }
@@ -121,30 +143,40 @@ pub(crate) fn request_id(now: DateTime<Utc>, seed: u64, sequence: u64) -> String
     format!("{}{hash:016X}{extra:04X}", now.format("%Y%m%d%H%M%S"))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+#[test]
+fn request_ids_have_the_live_shape() {
+    let now = DateTime::from_timestamp(1_646_639_340, 0).unwrap();
+    let id = request_id(now, 1, 2);
+    assert_eq!(id.len(), 34);
+    assert!(id.starts_with("20220307074900"));
+    assert!(
+        id[14..]
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_lowercase())
+    );
+    assert_ne!(id, request_id(now, 1, 3));
+}
 
-    #[test]
-    fn request_ids_have_the_live_shape() {
-        let now = DateTime::from_timestamp(1_646_639_340, 0).unwrap();
-        let id = request_id(now, 1, 2);
-        assert_eq!(id.len(), 34);
-        assert!(id.starts_with("20220307074900"));
-        assert!(
-            id[14..]
-                .bytes()
-                .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_lowercase())
-        );
-        assert_ne!(id, request_id(now, 1, 3));
-    }
+#[test]
+fn the_envelope_is_json_with_null_data_on_errors() {
+    let response = Reply::invalid("bad \"thing\"").into_response("X".into());
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let ok = Reply::ok(serde_json::json!({"a": 1}));
+    assert_eq!(ok.code, 0);
+    assert_eq!(ok.data, r#"{"a":1}"#);
+}
 
-    #[test]
-    fn the_envelope_is_json_with_null_data_on_errors() {
-        let response = Reply::invalid("bad \"thing\"").into_response("X".into());
-        assert_eq!(response.status(), StatusCode::BAD_REQUEST);
-        let ok = Reply::ok(serde_json::json!({"a": 1}));
-        assert_eq!(ok.code, 0);
-        assert_eq!(ok.data, r#"{"a":1}"#);
-    }
+#[test]
+fn throttled_answers_say_when_to_retry() {
+    let response = Reply::rate_limited(3).into_response("X".into());
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry_after = response.headers().get(header::RETRY_AFTER);
+    assert_eq!(retry_after.and_then(|v| v.to_str().ok()), Some("3"));
+    let quota = Reply::quota_exceeded(60);
+    assert_eq!(
+        (quota.status, quota.code),
+        (StatusCode::TOO_MANY_REQUESTS, 36_009_037)
+    );
+    let plain = Reply::invalid("x").into_response("X".into());
+    assert!(plain.headers().get(header::RETRY_AFTER).is_none());
 }

@@ -25,12 +25,21 @@ pub struct SandboxStats {
     pub token_failures: u64,
     /// Requests rejected with 105002 (expired access token).
     pub expired_token_rejections: u64,
-    /// Requests answered 429.
+    /// Requests answered 429: the token bucket (36009002) or the test-shop
+    /// quota (36009037).
     pub rate_limited: u64,
+    /// Of those, the ones over the test-shop quota (36009037).
+    pub quota_rejections: u64,
     /// Requests failed on purpose with 503.
     pub injected_failures: u64,
     /// Successful token refreshes.
     pub token_refreshes: u64,
+    /// Refreshes refused (unknown, replaced or expired refresh token).
+    pub refresh_rejections: u64,
+    /// Orders updated by live paging (each update counts once).
+    pub live_updates: u64,
+    /// Pages cut short or refused by the result cap.
+    pub capped_pages: u64,
     /// Every response with a non-zero code.
     pub errors: u64,
 }
@@ -45,8 +54,12 @@ pub(crate) struct Stats {
     pub token_failures: AtomicU64,
     pub expired_token_rejections: AtomicU64,
     pub rate_limited: AtomicU64,
+    pub quota_rejections: AtomicU64,
     pub injected_failures: AtomicU64,
     pub token_refreshes: AtomicU64,
+    pub refresh_rejections: AtomicU64,
+    pub live_updates: AtomicU64,
+    pub capped_pages: AtomicU64,
     pub errors: AtomicU64,
     served: Mutex<Served>,
 }
@@ -58,7 +71,11 @@ struct Served {
 }
 
 pub(crate) fn bump(counter: &AtomicU64) {
-    counter.fetch_add(1, Ordering::Relaxed);
+    add(counter, 1);
+}
+
+pub(crate) fn add(counter: &AtomicU64, n: u64) {
+    counter.fetch_add(n, Ordering::Relaxed);
 }
 
 impl Stats {
@@ -83,31 +100,30 @@ impl Stats {
             token_failures: get(&self.token_failures),
             expired_token_rejections: get(&self.expired_token_rejections),
             rate_limited: get(&self.rate_limited),
+            quota_rejections: get(&self.quota_rejections),
             injected_failures: get(&self.injected_failures),
             token_refreshes: get(&self.token_refreshes),
+            refresh_rejections: get(&self.refresh_rejections),
+            live_updates: get(&self.live_updates),
+            capped_pages: get(&self.capped_pages),
             errors: get(&self.errors),
         }
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn distinct_ids_are_counted_once() {
-        let stats = Stats::default();
-        stats.served(1, [10, 11]);
-        stats.served(1, [10, 11]);
-        stats.served(2, [12]);
-        let s = stats.snapshot();
-        assert_eq!(
-            (
-                s.orders_served,
-                s.line_items_served,
-                s.order_payloads_served
-            ),
-            (2, 3, 3)
-        );
-    }
+#[test]
+fn distinct_ids_are_counted_once() {
+    let stats = Stats::default();
+    stats.served(1, [10, 11]);
+    stats.served(1, [10, 11]);
+    stats.served(2, [12]);
+    let s = stats.snapshot();
+    assert_eq!(
+        (
+            s.orders_served,
+            s.line_items_served,
+            s.order_payloads_served
+        ),
+        (2, 3, 3)
+    );
 }

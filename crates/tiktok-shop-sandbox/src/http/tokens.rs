@@ -1,11 +1,12 @@
-//! Access and refresh tokens (reference §2): expiry as absolute unix times,
-//! refresh through the unsigned token endpoint, and what happens to the old
-//! token afterwards. Token lifetimes follow the real clock, like request
+//! Access and refresh tokens (reference §2, §11): expiry as absolute unix
+//! times, expiry after N calls, refresh through the unsigned token
+//! endpoint, rotation of the refresh token, and what happens to the old
+//! tokens afterwards. Lifetimes follow the real clock, like request
 //! timestamps, because clients measure them with it.
 
 use std::sync::{Mutex, PoisonError};
 
-use super::rng::{Rng, combine, hash_str};
+use crate::world::rng::{Rng, combine, hash_str};
 
 const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
@@ -19,20 +20,36 @@ pub(crate) enum TokenCheck {
     Invalid,
 }
 
-/// A token pair as the refresh endpoint returns it.
-#[derive(Debug, Clone)]
-pub(crate) struct Issued {
+/// The tokens that work now, with their expiry (unix seconds), as the
+/// refresh endpoint returns them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IssuedTokens {
     pub access_token: String,
-    pub access_expires: i64,
+    /// `access_token_expire_in`: an absolute unix time, not a duration.
+    pub access_token_expire_in: i64,
     pub refresh_token: String,
-    pub refresh_expires: i64,
+    /// `refresh_token_expire_in`: an absolute unix time.
+    pub refresh_token_expire_in: i64,
+}
+
+/// What a refresh token gets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Refresh {
+    Issued(IssuedTokens),
+    /// Never issued here (36004004).
+    Unknown,
+    /// Issued, then replaced by a rotation (36004005).
+    Replaced,
+    /// Past its `refresh_token_expire_in` (36004001).
+    Expired,
 }
 
 /// The token rules, from the sandbox config.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct TokenPolicy {
     pub seed: u64,
-    pub lifetime_secs: i64,
+    pub access_lifetime_secs: i64,
+    pub refresh_lifetime_secs: i64,
     pub expire_after_requests: Option<u32>,
     pub revoke_old: bool,
     pub rotate_refresh: bool,
@@ -46,11 +63,13 @@ pub(crate) struct Tokens {
 
 #[derive(Debug)]
 struct State {
-    current: Issued,
+    current: IssuedTokens,
     uses: u64,
     forced_expired: bool,
     /// Replaced access tokens that still work (when not revoking).
-    retired: Vec<String>,
+    retired_access: Vec<String>,
+    /// Refresh tokens replaced by a rotation.
+    retired_refresh: Vec<String>,
     generation: u64,
 }
 
@@ -61,17 +80,18 @@ impl Tokens {
         refresh_token: &str,
         now: i64,
     ) -> Self {
-        let current = Issued {
+        let current = IssuedTokens {
             access_token: access_token.to_owned(),
-            access_expires: now + policy.lifetime_secs,
+            access_token_expire_in: now.saturating_add(policy.access_lifetime_secs),
             refresh_token: refresh_token.to_owned(),
-            refresh_expires: now + 358 * 86_400,
+            refresh_token_expire_in: now.saturating_add(policy.refresh_lifetime_secs),
         };
         let state = State {
             current,
             uses: 0,
             forced_expired: false,
-            retired: Vec::new(),
+            retired_access: Vec::new(),
+            retired_refresh: Vec::new(),
             generation: 0,
         };
         Tokens {
@@ -84,7 +104,8 @@ impl Tokens {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Checks the `x-tts-access-token` of a request made at `now`.
+    /// Checks the `x-tts-access-token` of a request made at `now`; a valid
+    /// current token uses up one of its calls.
     pub(crate) fn check(&self, token: &str, now: i64) -> TokenCheck {
         let mut state = self.lock();
         if token == state.current.access_token {
@@ -92,38 +113,50 @@ impl Tokens {
                 .policy
                 .expire_after_requests
                 .is_some_and(|n| state.uses >= u64::from(n));
-            if state.forced_expired || used_up || now >= state.current.access_expires {
+            if state.forced_expired || used_up || now >= state.current.access_token_expire_in {
                 return TokenCheck::Expired;
             }
             state.uses += 1;
             TokenCheck::Valid
-        } else if state.retired.iter().any(|t| t == token) {
+        } else if state.retired_access.iter().any(|t| t == token) {
             TokenCheck::Valid
         } else {
             TokenCheck::Invalid
         }
     }
 
-    /// Exchanges the refresh token for a new access token.
-    pub(crate) fn refresh(&self, refresh_token: &str, now: i64) -> Option<Issued> {
+    /// Exchanges a refresh token for a new access token (and, rotating, a
+    /// new refresh token).
+    pub(crate) fn refresh(&self, refresh_token: &str, now: i64) -> Refresh {
         let mut state = self.lock();
-        if refresh_token != state.current.refresh_token || now >= state.current.refresh_expires {
-            return None;
+        if refresh_token != state.current.refresh_token {
+            return if state.retired_refresh.iter().any(|t| t == refresh_token) {
+                Refresh::Replaced
+            } else {
+                Refresh::Unknown
+            };
+        }
+        if now >= state.current.refresh_token_expire_in {
+            return Refresh::Expired;
         }
         state.generation += 1;
         let generation = state.generation;
         let old = std::mem::take(&mut state.current.access_token);
         if !self.policy.revoke_old {
-            state.retired.push(old);
+            state.retired_access.push(old);
         }
         state.current.access_token = self.make_token(generation, "access");
-        state.current.access_expires = now + self.policy.lifetime_secs;
+        state.current.access_token_expire_in = now.saturating_add(self.policy.access_lifetime_secs);
         if self.policy.rotate_refresh {
-            state.current.refresh_token = self.make_token(generation, "refresh");
+            let new = self.make_token(generation, "refresh");
+            let old = std::mem::replace(&mut state.current.refresh_token, new);
+            state.retired_refresh.push(old);
+            state.current.refresh_token_expire_in =
+                now.saturating_add(self.policy.refresh_lifetime_secs);
         }
         state.uses = 0;
         state.forced_expired = false;
-        Some(state.current.clone())
+        Refresh::Issued(state.current.clone())
     }
 
     /// Makes the current access token expired (as if its time ran out).
@@ -132,7 +165,7 @@ impl Tokens {
         self.lock().forced_expired = true;
     }
 
-    pub(crate) fn current(&self) -> Issued {
+    pub(crate) fn current(&self) -> IssuedTokens {
         self.lock().current.clone()
     }
 
@@ -147,52 +180,64 @@ impl Tokens {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn policy() -> TokenPolicy {
-        TokenPolicy {
-            seed: 1,
-            lifetime_secs: 100,
-            expire_after_requests: Some(2),
-            revoke_old: true,
-            rotate_refresh: false,
-        }
+fn policy() -> TokenPolicy {
+    TokenPolicy {
+        seed: 1,
+        access_lifetime_secs: 100,
+        refresh_lifetime_secs: 1000,
+        expire_after_requests: Some(2),
+        revoke_old: true,
+        rotate_refresh: false,
     }
+}
 
-    #[test]
-    fn tokens_expire_refresh_and_retire() {
-        let tokens = Tokens::new(policy(), "old", "r", 0);
-        assert_eq!(tokens.check("old", 1), TokenCheck::Valid);
-        assert_eq!(tokens.check("old", 1), TokenCheck::Valid);
-        assert_eq!(tokens.check("old", 1), TokenCheck::Expired);
-        assert_eq!(tokens.check("nope", 1), TokenCheck::Invalid);
-        assert!(tokens.refresh("wrong", 1).is_none());
-        let issued = tokens.refresh("r", 1).unwrap();
-        assert!(issued.access_token.starts_with("TTP_") && issued.access_token.len() == 64);
-        assert_eq!(
-            (issued.access_expires, issued.refresh_token.as_str()),
-            (101, "r")
-        );
-        assert_eq!(tokens.check(&issued.access_token, 2), TokenCheck::Valid);
-        assert_eq!(tokens.check("old", 2), TokenCheck::Invalid);
-        assert_eq!(tokens.check(&issued.access_token, 101), TokenCheck::Expired);
+#[cfg(test)]
+fn issued(refresh: Refresh) -> IssuedTokens {
+    match refresh {
+        Refresh::Issued(tokens) => tokens,
+        other => panic!("not issued: {other:?}"),
     }
+}
 
-    #[test]
-    fn old_tokens_can_stay_valid_and_refresh_tokens_rotate() {
-        let p = TokenPolicy {
-            revoke_old: false,
-            rotate_refresh: true,
-            expire_after_requests: None,
-            ..policy()
-        };
-        let tokens = Tokens::new(p, "old", "r", 0);
-        let issued = tokens.refresh("r", 1).unwrap();
-        assert_eq!(tokens.check("old", 2), TokenCheck::Valid);
-        assert_ne!(issued.refresh_token, "r");
-        assert!(tokens.refresh("r", 2).is_none());
-        tokens.expire_now();
-        assert_eq!(tokens.check(&issued.access_token, 2), TokenCheck::Expired);
-    }
+#[test]
+fn tokens_expire_refresh_and_retire() {
+    let tokens = Tokens::new(policy(), "old", "r", 0);
+    assert_eq!(tokens.check("old", 1), TokenCheck::Valid);
+    assert_eq!(tokens.check("old", 1), TokenCheck::Valid);
+    assert_eq!(tokens.check("old", 1), TokenCheck::Expired);
+    assert_eq!(tokens.check("nope", 1), TokenCheck::Invalid);
+    assert_eq!(tokens.refresh("wrong", 1), Refresh::Unknown);
+    let new = issued(tokens.refresh("r", 1));
+    assert!(new.access_token.starts_with("TTP_") && new.access_token.len() == 64);
+    let expiry = (new.access_token_expire_in, new.refresh_token_expire_in);
+    assert_eq!((expiry, new.refresh_token.as_str()), ((101, 1000), "r"));
+    assert_eq!(tokens.check(&new.access_token, 2), TokenCheck::Valid);
+    assert_eq!(tokens.check("old", 2), TokenCheck::Invalid);
+    assert_eq!(tokens.check(&new.access_token, 101), TokenCheck::Expired);
+    assert_eq!(tokens.refresh("r", 1000), Refresh::Expired);
+}
+
+#[test]
+fn old_tokens_can_stay_valid_and_refresh_tokens_rotate() {
+    let p = TokenPolicy {
+        revoke_old: false,
+        rotate_refresh: true,
+        expire_after_requests: None,
+        ..policy()
+    };
+    let tokens = Tokens::new(p, "old", "r", 0);
+    let first = issued(tokens.refresh("r", 1));
+    assert_eq!(tokens.check("old", 2), TokenCheck::Valid);
+    assert_ne!(first.refresh_token, "r");
+    assert_eq!(
+        first.refresh_token_expire_in, 1001,
+        "a new refresh token lives anew"
+    );
+    assert_eq!(tokens.refresh("r", 2), Refresh::Replaced);
+    let second = issued(tokens.refresh(&first.refresh_token, 3));
+    assert_eq!(tokens.refresh(&first.refresh_token, 4), Refresh::Replaced);
+    assert_ne!(second.refresh_token, first.refresh_token);
+    assert_eq!(tokens.current(), second);
+    tokens.expire_now();
+    assert_eq!(tokens.check(&second.access_token, 4), TokenCheck::Expired);
 }

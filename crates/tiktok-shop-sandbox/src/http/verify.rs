@@ -1,34 +1,20 @@
 //! Checking a signed request the way the API gateway does (reference §1,
 //! §2, §6), in its order: app_key, sign and timestamp present, timestamp
 //! fresh, signature right, access token valid, shop_cipher as the endpoint
-//! wants it. The signature is recomputed with the same
-//! [`tiktok_shop_api::sign::sign`] the client uses, over the query as the server
-//! decodes it (`+` is a space) and the body bytes exactly as received.
+//! wants it.
 
-use axum::body::Bytes;
-use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::http::StatusCode;
 
-use super::generator::Shop;
-use super::response::Reply;
-use super::server::Shared;
-use super::stats::bump;
-use super::tokens::TokenCheck;
-use tiktok_shop_api::sign::{is_multipart, sign};
+use crate::http::request::ApiRequest;
+use crate::http::response::Reply;
+use crate::http::shared::Shared;
+use crate::http::stats::bump;
+use crate::http::tokens::TokenCheck;
+use crate::world::plan::Shop;
 
 /// Requests may be stamped this far behind or ahead of the server.
 const MAX_AGE_SECS: i64 = 300;
 const MAX_AHEAD_SECS: i64 = 30;
-
-/// A request as the gateway sees it.
-#[derive(Debug)]
-pub(crate) struct ApiRequest {
-    pub method: Method,
-    pub path: &'static str,
-    /// Decoded query parameters, the first value of each key, in order.
-    pub params: Vec<(String, String)>,
-    pub headers: HeaderMap,
-    pub body: Bytes,
-}
 
 /// Whether an endpoint is shop-scoped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,52 +23,6 @@ pub(crate) enum Scope {
     Shop,
     /// authorization/*: shop_cipher rejected (36009004).
     NoShop,
-}
-
-impl ApiRequest {
-    pub(crate) fn new(
-        method: Method,
-        path: &'static str,
-        raw_query: Option<&str>,
-        headers: HeaderMap,
-        body: Bytes,
-    ) -> Self {
-        let mut params: Vec<(String, String)> = Vec::new();
-        for (key, value) in url::form_urlencoded::parse(raw_query.unwrap_or("").as_bytes()) {
-            if !params.iter().any(|(k, _)| *k == key) {
-                params.push((key.into_owned(), value.into_owned()));
-            }
-        }
-        ApiRequest {
-            method,
-            path,
-            params,
-            headers,
-            body,
-        }
-    }
-
-    pub(crate) fn param(&self, key: &str) -> Option<&str> {
-        self.params
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
-    }
-
-    fn signature(&self, secret: &str) -> String {
-        let query: Vec<(&str, &str)> = self
-            .params
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-            .collect();
-        let content_type = self
-            .headers
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("");
-        let body = (!self.body.is_empty() && !is_multipart(content_type)).then_some(&self.body[..]);
-        sign(secret, self.path, &query, body)
-    }
 }
 
 /// Checks everything but the endpoint's own parameters; returns the shop
@@ -142,7 +82,7 @@ pub(crate) fn verify<'a>(
             106_013,
             "shop_cipher required",
         )),
-        (Scope::Shop, Some(cipher)) => match shared.shop(cipher) {
+        (Scope::Shop, Some(cipher)) => match shared.orders.shop(cipher) {
             Some(shop) => Ok(Some(shop)),
             None if cipher.starts_with("GCP_") || cipher.starts_with("ROW_") => Err(Reply::error(
                 StatusCode::FORBIDDEN,
@@ -170,39 +110,19 @@ fn check_timestamp(timestamp: Option<&str>, now: i64) -> Result<(), Reply> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn timestamps_are_checked_against_the_window() {
-        assert!(check_timestamp(Some("1000"), 1000).is_ok());
-        assert!(check_timestamp(Some("700"), 1000).is_ok());
-        assert!(check_timestamp(Some("699"), 1000).is_err());
-        assert!(check_timestamp(Some("1030"), 1000).is_ok());
-        assert!(check_timestamp(Some("1031"), 1000).is_err());
-        assert!(check_timestamp(Some("1000000"), 1000).is_err());
-        assert!(check_timestamp(Some("soon"), 1000).is_err());
-        assert!(
-            check_timestamp(None, 1000)
-                .unwrap_err()
-                .message
-                .contains("timestamp")
-        );
-    }
-
-    #[test]
-    fn a_raw_plus_decodes_as_a_space_and_repeated_keys_keep_the_first() {
-        let request = ApiRequest::new(
-            Method::POST,
-            "/p",
-            Some("page_token=a+b%2Bc&x=1&x=2"),
-            HeaderMap::new(),
-            Bytes::new(),
-        );
-        assert_eq!(request.param("page_token"), Some("a b+c"));
-        assert_eq!(request.param("x"), Some("1"));
-        let expected = sign("s", "/p", &[("page_token", "a b+c"), ("x", "1")], None);
-        assert_eq!(request.signature("s"), expected);
-    }
+#[test]
+fn timestamps_are_checked_against_the_window() {
+    assert!(check_timestamp(Some("1000"), 1000).is_ok());
+    assert!(check_timestamp(Some("700"), 1000).is_ok());
+    assert!(check_timestamp(Some("699"), 1000).is_err());
+    assert!(check_timestamp(Some("1030"), 1000).is_ok());
+    assert!(check_timestamp(Some("1031"), 1000).is_err());
+    assert!(check_timestamp(Some("1000000"), 1000).is_err());
+    assert!(check_timestamp(Some("soon"), 1000).is_err());
+    assert!(
+        check_timestamp(None, 1000)
+            .unwrap_err()
+            .message
+            .contains("timestamp")
+    );
 }

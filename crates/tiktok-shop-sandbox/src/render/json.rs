@@ -111,25 +111,22 @@ fn push_quoted(text: &mut String, value: &str) {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::{Value, json};
+use serde_json::{Value, json};
 
-    #[test]
-    fn writes_valid_json_in_field_order() {
-        let mut o = Obj::new();
-        o.str("name", "Nguyễn \"An\"\n\u{1}");
-        o.int("n", -5);
-        o.bool("ok", true);
-        o.opt_str("absent", None);
-        o.opt_int("t", Some(7));
-        o.raw("list", &array([r#""a""#, "1"]));
-        o.raw("empty", &array(Vec::<String>::new()));
-        let text = o.finish();
-        assert!(text.starts_with(r#"{"name":"#));
-        let value: Value = serde_json::from_str(&text).unwrap();
-        let expected = json!({"name": "Nguyễn \"An\"\n\u{1}", "n": -5, "ok": true, "t": 7, "list": ["a", 1], "empty": []});
-        assert_eq!(value, expected);
-        assert_eq!(Obj::new().finish(), "{}");
-    }
+#[test]
+fn writes_valid_json_in_field_order() {
+    let mut o = Obj::new();
+    o.str("name", "Nguyễn \"An\"\n\u{1}");
+    o.int("n", -5);
+    o.bool("ok", true);
+    o.opt_str("absent", None);
+    o.opt_int("t", Some(7));
+    o.raw("list", &array([r#""a""#, "1"]));
+    o.raw("empty", &array(Vec::<String>::new()));
+    let text = o.finish();
+    assert!(text.starts_with(r#"{"name":"#));
+    let value: Value = serde_json::from_str(&text).unwrap();
+    let expected = json!({"name": "Nguyễn \"An\"\n\u{1}", "n": -5, "ok": true, "t": 7, "list": ["a", 1], "empty": []});
+    assert_eq!(value, expected);
+    assert_eq!(Obj::new().finish(), "{}");
 }

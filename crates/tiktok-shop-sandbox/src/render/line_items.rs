@@ -1,11 +1,12 @@
 //! `line_items[]`: one element per unit, each with its own id, status and
 //! package, so units of one SKU can ship (or be cancelled) separately.
 
-use super::generator::{OrderPlan, Shop};
-use super::json::{Obj, array};
-use super::money::Currency;
-use super::render::{named_id, tracking_number};
-use super::status::Status;
+use crate::render::amounts::{amount, rate};
+use crate::render::ids::{named_id, tracking_number};
+use crate::render::json::{Obj, array};
+use crate::world::money::Currency;
+use crate::world::plan::{OrderPlan, Shop};
+use crate::world::status::Status;
 
 /// The line items of `plan` at `now`, while the order is in `status`.
 pub(crate) fn line_items(plan: &OrderPlan, shop: &Shop, status: Status, now: i64) -> String {
@@ -36,10 +37,10 @@ pub(crate) fn line_items(plan: &OrderPlan, shop: &Shop, status: Status, now: i64
         o.str("product_name", line.sku.product().name);
         o.str("sku_name", line.sku.name());
         o.str("sku_image", &line.sku.image(shop.key));
-        o.str("original_price", &c.format(line.original));
-        o.str("sale_price", &c.format(line.sale()));
-        o.str("seller_discount", &c.format(line.seller_discount));
-        o.str("platform_discount", &c.format(line.platform_discount));
+        o.str("original_price", &amount(c, line.original));
+        o.str("sale_price", &amount(c, line.sale()));
+        o.str("seller_discount", &amount(c, line.seller_discount));
+        o.str("platform_discount", &amount(c, line.platform_discount));
         o.str("currency", c.code);
         o.str("display_status", display);
         o.str("package_status", package_status);
@@ -72,10 +73,10 @@ pub(crate) fn line_items(plan: &OrderPlan, shop: &Shop, status: Status, now: i64
     array(items)
 }
 
-fn item_tax(c: Currency, amount: i64, rate_e5: u32) -> String {
+fn item_tax(c: Currency, minor: i64, rate_e5: u32) -> String {
     let mut o = Obj::new();
     o.str("tax_type", "SALES_TAX");
-    o.str("tax_amount", &c.format(amount));
-    o.str("tax_rate", &Currency::format_rate(rate_e5));
+    o.str("tax_amount", &amount(c, minor));
+    o.str("tax_rate", &rate(rate_e5));
     o.finish()
 }

@@ -4,13 +4,14 @@
 //! times as unix seconds, ids and money as strings, and some optional
 //! fields absent the way they are in live data.
 
-use super::buyer::{buyer_email, recipient_address};
-use super::generator::{OrderPlan, Shop};
-use super::json::{Obj, array};
-use super::line_items::line_items;
-use super::money::payment_json;
-use super::rng::{Rng, combine, hash_str};
-use super::status::Status;
+use crate::render::ids::{named_id, tracking_number};
+use crate::render::json::{Obj, array};
+use crate::render::line_items::line_items;
+use crate::render::payment::payment_json;
+use crate::render::recipient::{buyer_email, recipient_address};
+use crate::world::plan::{OrderPlan, Shop};
+use crate::world::rng::Rng;
+use crate::world::status::Status;
 
 const BUYER_MESSAGES: &[&str] = &[
     "Please ship asap!",
@@ -19,21 +20,6 @@ const BUYER_MESSAGES: &[&str] = &[
     "置き配希望です",
     "No plastic please",
 ];
-
-/// A 19-digit id derived from a name (carriers, delivery options).
-pub(crate) fn named_id(prefix: u64, name: &str) -> String {
-    (prefix + hash_str(name) % 1_000_000_000_000_000).to_string()
-}
-
-/// The tracking number of package `index`.
-pub(crate) fn tracking_number(plan: &OrderPlan, index: usize) -> String {
-    let mut rng = Rng::new(combine(plan.details_seed, 0x7_0000 + index as u64));
-    format!(
-        "{}{}",
-        plan.carrier.tracking_prefix,
-        rng.digits(plan.carrier.digits)
-    )
-}
 
 /// The order as served at `now`, or `None` if it does not exist yet.
 pub(crate) fn render(plan: &OrderPlan, shop: &Shop, now: i64) -> Option<String> {
@@ -149,136 +135,136 @@ fn put_fulfilment(o: &mut Obj, plan: &OrderPlan, shop: &Shop, rng: &mut Rng) {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::generator::{EPOCH, Generator};
-    use serde_json::Value;
+use crate::world::generator::{EPOCH, Generator};
+#[cfg(test)]
+use serde_json::Value;
 
-    /// Orders of both shops rendered at several ages, parsed back.
-    fn rendered() -> Vec<Value> {
-        let g = Generator {
-            seed: 3,
-            orders_per_day: 500,
-            corrupt_every: None,
-            opened: EPOCH,
+/// Orders of both shops rendered at several ages, parsed back.
+#[cfg(test)]
+fn rendered() -> Vec<Value> {
+    let g = Generator {
+        seed: 3,
+        orders_per_day: 500,
+        corrupt_every: None,
+        opened: EPOCH,
+    };
+    let mut out = Vec::new();
+    for (index, cipher) in ["GCP_A", "ROW_B"].into_iter().enumerate() {
+        let shop = Shop {
+            index,
+            cipher: cipher.into(),
+            key: index as u64 + 1,
         };
-        let mut out = Vec::new();
-        for (index, cipher) in ["GCP_A", "ROW_B"].into_iter().enumerate() {
-            let shop = Shop {
-                index,
-                cipher: cipher.into(),
-                key: index as u64 + 1,
-            };
-            for seq in 400_000..400_400u64 {
-                let plan = g.plan(&shop, seq);
-                for age in [
-                    0,
-                    600,
-                    3 * 3600,
-                    86_400,
-                    3 * 86_400,
-                    10 * 86_400,
-                    40 * 86_400,
-                ] {
-                    let text = render(&plan, &shop, plan.timeline.created + age).unwrap();
-                    out.push(serde_json::from_str(&text).unwrap());
-                }
+        for seq in 400_000..400_400u64 {
+            let plan = g.plan(&shop, seq);
+            for age in [
+                0,
+                600,
+                3 * 3600,
+                86_400,
+                3 * 86_400,
+                10 * 86_400,
+                40 * 86_400,
+            ] {
+                let text = render(&plan, &shop, plan.timeline.created + age).unwrap();
+                out.push(serde_json::from_str(&text).unwrap());
             }
         }
-        out
     }
+    out
+}
 
-    /// A money string as an integer of 1e-4 units; panics on anything else.
-    fn amount(value: &Value) -> i64 {
-        let text = value.as_str().unwrap();
-        let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
-        let fraction = format!("{fraction:0<4}");
-        whole.parse::<i64>().unwrap() * 10_000 + fraction.parse::<i64>().unwrap()
-    }
+/// A money string as an integer of 1e-4 units; panics on anything else.
+#[cfg(test)]
+fn amount(value: &Value) -> i64 {
+    let text = value.as_str().unwrap();
+    let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+    let fraction = format!("{fraction:0<4}");
+    whole.parse::<i64>().unwrap() * 10_000 + fraction.parse::<i64>().unwrap()
+}
 
-    #[test]
-    fn fields_appear_exactly_when_their_events_happened() {
-        for o in rendered() {
-            let status = o["status"].as_str().unwrap();
-            let has = |key: &str| o.get(key).is_some();
-            let shipped = [
-                "AWAITING_COLLECTION",
-                "IN_TRANSIT",
-                "DELIVERED",
-                "COMPLETED",
-            ];
-            assert!(o["create_time"].as_i64() <= o["update_time"].as_i64());
-            if status != "CANCELLED" {
-                assert_eq!(has("paid_time"), status != "UNPAID", "{o}");
-            }
-            if matches!(status, "UNPAID" | "ON_HOLD") {
-                assert!(!has("recipient_address"), "{o}");
-            } else if status != "CANCELLED" {
-                let levels = o["recipient_address"]["district_info"].as_array().unwrap();
-                assert_eq!(levels[0]["address_level"], "L0");
-                assert!(
-                    levels.len() >= 3 && levels.iter().all(|l| l["address_level_name"].is_string())
-                );
-            }
-            assert_eq!(has("cancel_time"), status == "CANCELLED");
-            if shipped.contains(&status) {
-                assert!(has("rts_time") && has("tracking_number"), "{o}");
-            }
-            assert_eq!(
-                has("delivery_time"),
-                matches!(status, "DELIVERED" | "COMPLETED")
+#[test]
+fn fields_appear_exactly_when_their_events_happened() {
+    for o in rendered() {
+        let status = o["status"].as_str().unwrap();
+        let has = |key: &str| o.get(key).is_some();
+        let shipped = [
+            "AWAITING_COLLECTION",
+            "IN_TRANSIT",
+            "DELIVERED",
+            "COMPLETED",
+        ];
+        assert!(o["create_time"].as_i64() <= o["update_time"].as_i64());
+        if status != "CANCELLED" {
+            assert_eq!(has("paid_time"), status != "UNPAID", "{o}");
+        }
+        if matches!(status, "UNPAID" | "ON_HOLD") {
+            assert!(!has("recipient_address"), "{o}");
+        } else if status != "CANCELLED" {
+            let levels = o["recipient_address"]["district_info"].as_array().unwrap();
+            assert_eq!(levels[0]["address_level"], "L0");
+            assert!(
+                levels.len() >= 3 && levels.iter().all(|l| l["address_level_name"].is_string())
             );
-            let lines = o["line_items"].as_array().unwrap();
-            if matches!(status, "UNPAID" | "CANCELLED" | "COMPLETED") {
-                assert!(lines.iter().all(|l| l["display_status"] == status), "{o}");
-            }
+        }
+        assert_eq!(has("cancel_time"), status == "CANCELLED");
+        if shipped.contains(&status) {
+            assert!(has("rts_time") && has("tracking_number"), "{o}");
+        }
+        assert_eq!(
+            has("delivery_time"),
+            matches!(status, "DELIVERED" | "COMPLETED")
+        );
+        let lines = o["line_items"].as_array().unwrap();
+        if matches!(status, "UNPAID" | "CANCELLED" | "COMPLETED") {
+            assert!(lines.iter().all(|l| l["display_status"] == status), "{o}");
         }
     }
+}
 
-    #[test]
-    fn money_strings_add_up_and_follow_the_currency() {
-        let mut currencies = std::collections::HashSet::new();
-        for o in rendered() {
-            let p = &o["payment"];
-            let lines = o["line_items"].as_array().unwrap();
-            let sum = |key: &str| lines.iter().map(|l| amount(&l[key])).sum::<i64>();
-            assert_eq!(
-                amount(&p["original_total_product_price"]),
-                sum("original_price")
-            );
-            assert_eq!(amount(&p["sub_total"]), sum("sale_price"));
-            let parts = ["sub_total", "shipping_fee", "tax"]
-                .iter()
-                .map(|k| amount(&p[k]))
-                .sum::<i64>();
-            let rdf = p.get("retail_delivery_fee").map_or(0, amount);
-            assert_eq!(amount(&p["total_amount"]), parts + rdf, "{p}");
-            let fee = amount(&p["original_shipping_fee"])
-                - amount(&p["shipping_fee_seller_discount"])
-                - amount(&p["shipping_fee_platform_discount"]);
-            assert_eq!(amount(&p["shipping_fee"]), fee);
-            let currency = p["currency"].as_str().unwrap().to_owned();
-            if matches!(currency.as_str(), "IDR" | "VND" | "JPY") {
-                assert!(!p["total_amount"].as_str().unwrap().contains('.'));
-            }
-            currencies.insert(currency);
+#[test]
+fn money_strings_add_up_and_follow_the_currency() {
+    let mut currencies = std::collections::HashSet::new();
+    for o in rendered() {
+        let p = &o["payment"];
+        let lines = o["line_items"].as_array().unwrap();
+        let sum = |key: &str| lines.iter().map(|l| amount(&l[key])).sum::<i64>();
+        assert_eq!(
+            amount(&p["original_total_product_price"]),
+            sum("original_price")
+        );
+        assert_eq!(amount(&p["sub_total"]), sum("sale_price"));
+        let parts = ["sub_total", "shipping_fee", "tax"]
+            .iter()
+            .map(|k| amount(&p[k]))
+            .sum::<i64>();
+        let rdf = p.get("retail_delivery_fee").map_or(0, amount);
+        assert_eq!(amount(&p["total_amount"]), parts + rdf, "{p}");
+        let fee = amount(&p["original_shipping_fee"])
+            - amount(&p["shipping_fee_seller_discount"])
+            - amount(&p["shipping_fee_platform_discount"]);
+        assert_eq!(amount(&p["shipping_fee"]), fee);
+        let currency = p["currency"].as_str().unwrap().to_owned();
+        if matches!(currency.as_str(), "IDR" | "VND" | "JPY") {
+            assert!(!p["total_amount"].as_str().unwrap().contains('.'));
         }
-        assert_eq!(currencies.len(), 6, "{currencies:?}");
+        currencies.insert(currency);
     }
+    assert_eq!(currencies.len(), 6, "{currencies:?}");
+}
 
-    #[test]
-    fn names_phones_and_emails_look_like_the_api() {
-        let all: Vec<String> = rendered().iter().map(|o| o.to_string()).collect();
-        assert!(all.iter().any(|o| o.contains("Nguyễn Văn An")));
-        assert!(
-            all.iter()
-                .any(|o| o.contains("\"first_name_local_script\":\"ジョン\""))
-        );
-        assert!(all.iter().any(|o| o.contains("\"phone_number\":\"(+1)")));
-        assert!(all.iter().all(|o| o.contains("@scs.tiktokw.us")));
-        assert!(
-            all.iter()
-                .any(|o| o.contains("\"status\":\"PARTIALLY_SHIPPING\""))
-        );
-    }
+#[test]
+fn names_phones_and_emails_look_like_the_api() {
+    let all: Vec<String> = rendered().iter().map(|o| o.to_string()).collect();
+    assert!(all.iter().any(|o| o.contains("Nguyễn Văn An")));
+    assert!(
+        all.iter()
+            .any(|o| o.contains("\"first_name_local_script\":\"ジョン\""))
+    );
+    assert!(all.iter().any(|o| o.contains("\"phone_number\":\"(+1)")));
+    assert!(all.iter().all(|o| o.contains("@scs.tiktokw.us")));
+    assert!(
+        all.iter()
+            .any(|o| o.contains("\"status\":\"PARTIALLY_SHIPPING\""))
+    );
 }

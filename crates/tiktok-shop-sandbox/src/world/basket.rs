@@ -3,31 +3,14 @@
 //! counts the line items sharing a `sku_id`). Units of one SKU share its
 //! prices and discounts but each has its own line item id.
 
-use super::catalog::{Sku, all_skus};
-use super::markets::Market;
-use super::money::{apply_rate, percent_of};
-use super::rng::{Rng, combine, permute};
+use crate::world::catalog::{Sku, all_skus};
+use crate::world::markets::market::Market;
+use crate::world::money::{apply_rate, percent_of};
+use crate::world::plan::LinePlan;
+use crate::world::rng::{Rng, combine, permute};
 
 /// Line items beyond this are not generated (ids leave room for 32).
 const MAX_LINES: usize = 16;
-
-/// One unit of a SKU in an order (a line item).
-#[derive(Debug, Clone)]
-pub(crate) struct LinePlan {
-    pub id: u64,
-    pub sku: Sku,
-    pub original: i64,
-    pub seller_discount: i64,
-    pub platform_discount: i64,
-    pub tax: i64,
-    pub package: usize,
-}
-
-impl LinePlan {
-    pub(crate) fn sale(&self) -> i64 {
-        self.original - self.seller_discount - self.platform_discount
-    }
-}
 
 /// The line items: one per unit, units of a SKU sharing its prices.
 pub(crate) fn basket(

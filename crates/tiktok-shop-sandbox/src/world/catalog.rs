@@ -4,8 +4,8 @@
 //! the same SKU always has the same id, name and price: that is what lets a
 //! client count units by `sku_id` (one line item per unit, no quantity).
 
-use super::markets::Market;
-use super::rng::{combine, mix, permute};
+use crate::world::markets::market::Market;
+use crate::world::rng::{combine, mix, permute};
 
 /// One product template.
 #[derive(Debug)]
@@ -176,23 +176,20 @@ pub(crate) fn all_skus() -> impl Iterator<Item = Sku> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use std::collections::HashSet;
+use std::collections::HashSet;
 
-    #[test]
-    fn ids_are_unique_per_shop_and_19_digits() {
-        let skus: Vec<Sku> = all_skus().collect();
-        for shop_key in [1u64, 2] {
-            let ids: HashSet<u64> = skus.iter().map(|s| s.sku_id(shop_key)).collect();
-            assert_eq!(ids.len(), skus.len());
-            assert!(ids.iter().all(|id| id.to_string().len() == 19));
-            assert!(
-                skus.iter()
-                    .all(|s| s.product_id(shop_key).to_string().len() == 19)
-            );
-        }
-        assert_ne!(skus[0].sku_id(1), skus[0].sku_id(2));
-        assert_eq!(skus[0].seller_sku(), "CARD-CRM-S");
+#[test]
+fn ids_are_unique_per_shop_and_19_digits() {
+    let skus: Vec<Sku> = all_skus().collect();
+    for shop_key in [1u64, 2] {
+        let ids: HashSet<u64> = skus.iter().map(|s| s.sku_id(shop_key)).collect();
+        assert_eq!(ids.len(), skus.len());
+        assert!(ids.iter().all(|id| id.to_string().len() == 19));
+        assert!(
+            skus.iter()
+                .all(|s| s.product_id(shop_key).to_string().len() == 19)
+        );
     }
+    assert_ne!(skus[0].sku_id(1), skus[0].sku_id(2));
+    assert_eq!(skus[0].seller_sku(), "CARD-CRM-S");
 }

@@ -5,31 +5,22 @@
 //! about it (basket, prices, buyer, lifecycle) comes from a random stream
 //! seeded by (seed, shop, seq). So any order can be regenerated on its own,
 //! a window is found by enumerating slots, and nothing needs to be stored.
-//! This module makes the plan (numbers and ids); `render` turns a plan into
-//! the API's JSON at a given "now".
+//! This module draws the plan (numbers and ids); the renderer turns a plan
+//! into the API's JSON at a given "now".
 
 use std::ops::Range;
 
-use super::basket::{self, LinePlan};
-use super::buyer::Buyer;
-use super::lifecycle::{Shape, Timeline};
-use super::markets::{Carrier, Market, markets_of_shop};
-use super::money::Payment;
-use super::rng::{Rng, combine, permute};
+use crate::world::basket::basket;
+use crate::world::buyer::choose_buyer;
+use crate::world::lifecycle::Shape;
+use crate::world::markets::markets_of_shop;
+use crate::world::payment::payment;
+use crate::world::plan::{MAX_SHOPS, OrderPlan, Shop};
+use crate::world::rng::{Rng, combine, permute};
+use crate::world::timeline::Timeline;
 
 /// Slot 0 starts here (2016-01-01T00:00:00Z); no order is older.
 pub(crate) const EPOCH: i64 = 1_451_606_400;
-/// Shops are numbered into ids, so their count is bounded.
-pub(crate) const MAX_SHOPS: usize = 64;
-
-/// A configured shop.
-#[derive(Debug, Clone)]
-pub(crate) struct Shop {
-    pub index: usize,
-    pub cipher: String,
-    /// Seeds everything about the shop: combine(seed, hash(cipher)).
-    pub key: u64,
-}
 
 /// The knobs of the generator.
 #[derive(Debug, Clone, Copy)]
@@ -39,34 +30,6 @@ pub(crate) struct Generator {
     pub corrupt_every: Option<u32>,
     /// Shops opened here: no order was created before.
     pub opened: i64,
-}
-
-/// Everything about one order except how it looks at a given time.
-#[derive(Debug, Clone)]
-pub(crate) struct OrderPlan {
-    pub id: u64,
-    pub order_number: u64,
-    pub market: &'static Market,
-    pub buyer: Buyer,
-    pub lines: Vec<LinePlan>,
-    pub payment: Payment,
-    pub timeline: Timeline,
-    pub carrier: &'static Carrier,
-    pub shipping_type: &'static str,
-    pub fulfillment_type: &'static str,
-    pub payment_method: &'static str,
-    pub is_cod: bool,
-    pub pre_order: bool,
-    pub corrupt: bool,
-    /// Seeds the cosmetic choices of the renderer (notes, nicknames, ...).
-    pub details_seed: u64,
-}
-
-impl OrderPlan {
-    /// The 19-digit id of package `index` of this order.
-    pub(crate) fn package_id(&self, index: usize) -> u64 {
-        1_152_000_000_000_000_000 + permute(self.order_number * 4 + index as u64, 0x9ACC, 60)
-    }
 }
 
 impl Generator {
@@ -105,8 +68,8 @@ impl Generator {
         let order_number = seq * MAX_SHOPS as u64 + shop.index as u64;
         let id = 576_000_000_000_000_000 + permute(order_number, combine(self.seed, 1), 52);
         let pool = u64::from(self.orders_per_day).max(40) * 5;
-        let buyer = Buyer::choose(self.seed, shop, market, market_slot, rng.below(pool));
-        let mut lines = basket::basket(
+        let buyer = choose_buyer(self.seed, shop, market, market_slot, rng.below(pool));
+        let mut lines = basket(
             &mut rng,
             market,
             order_number,
@@ -122,7 +85,7 @@ impl Generator {
         for (i, line) in lines.iter_mut().enumerate() {
             line.package = usize::from(packages == 2 && i >= split);
         }
-        let payment = Payment::of(&mut rng, market, buyer.place, &lines);
+        let payment = payment(&mut rng, market, buyer.place, &lines);
         let pre_order = rng.chance(20);
         let is_cod = rng.chance(market.cod_per_mille);
         let fulfilled_by_tiktok = rng.chance(100);
@@ -166,128 +129,130 @@ impl Generator {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::catalog::Sku;
-    use std::collections::{HashMap, HashSet};
+use crate::world::catalog::Sku;
+#[cfg(test)]
+use crate::world::plan::LinePlan;
+#[cfg(test)]
+use std::collections::{HashMap, HashSet};
 
-    fn generator() -> Generator {
-        Generator {
-            seed: 7,
-            orders_per_day: 800,
-            corrupt_every: Some(10),
-            opened: EPOCH,
-        }
+#[cfg(test)]
+fn generator() -> Generator {
+    Generator {
+        seed: 7,
+        orders_per_day: 800,
+        corrupt_every: Some(10),
+        opened: EPOCH,
     }
+}
 
-    fn shops() -> [Shop; 2] {
-        [
-            Shop {
-                index: 0,
-                cipher: "GCP_A".into(),
-                key: 11,
-            },
-            Shop {
-                index: 1,
-                cipher: "ROW_B".into(),
-                key: 12,
-            },
-        ]
-    }
+#[cfg(test)]
+fn shops() -> [Shop; 2] {
+    [
+        Shop {
+            index: 0,
+            cipher: "GCP_A".into(),
+            key: 11,
+        },
+        Shop {
+            index: 1,
+            cipher: "ROW_B".into(),
+            key: 12,
+        },
+    ]
+}
 
-    fn plans() -> impl Iterator<Item = OrderPlan> {
-        let g = generator();
-        shops()
-            .into_iter()
-            .flat_map(move |shop| (300_000..302_000u64).map(move |seq| g.plan(&shop, seq)))
-    }
+#[cfg(test)]
+fn plans() -> impl Iterator<Item = OrderPlan> {
+    let g = generator();
+    shops()
+        .into_iter()
+        .flat_map(move |shop| (300_000..302_000u64).map(move |seq| g.plan(&shop, seq)))
+}
 
-    #[test]
-    fn plans_are_deterministic_and_ids_unique() {
-        let g = generator();
-        let [a, _] = shops();
-        assert_eq!(
-            format!("{:?}", g.plan(&a, 5)),
-            format!("{:?}", g.plan(&a, 5))
-        );
-        let mut orders = HashSet::new();
-        let mut lines = HashSet::new();
-        for plan in plans() {
-            assert!(orders.insert(plan.id));
-            assert_eq!(plan.id.to_string().len(), 18);
-            assert_eq!(plan.buyer.user_id.to_string().len(), 19);
-            assert!(
-                plan.lines
-                    .iter()
-                    .all(|l| lines.insert(l.id) && l.id.to_string().len() == 18)
-            );
-        }
-    }
-
-    #[test]
-    fn one_line_item_per_unit_sharing_the_sku_prices() {
-        let mut quantities = HashMap::new();
-        for plan in plans() {
-            let mut per_sku: HashMap<Sku, Vec<&LinePlan>> = HashMap::new();
-            for line in &plan.lines {
-                per_sku.entry(line.sku).or_default().push(line);
-            }
-            for units in per_sku.values() {
-                let first = units[0];
-                assert!(
-                    units.iter().all(|u| (u.original, u.sale(), u.tax)
-                        == (first.original, first.sale(), first.tax))
-                );
-                *quantities.entry(units.len()).or_insert(0) += 1;
-            }
-        }
+#[test]
+fn plans_are_deterministic_and_ids_unique() {
+    let g = generator();
+    let [a, _] = shops();
+    assert_eq!(
+        format!("{:?}", g.plan(&a, 5)),
+        format!("{:?}", g.plan(&a, 5))
+    );
+    let mut orders = HashSet::new();
+    let mut lines = HashSet::new();
+    for plan in plans() {
+        assert!(orders.insert(plan.id));
+        assert_eq!(plan.id.to_string().len(), 18);
+        assert_eq!(plan.buyer.user_id.to_string().len(), 19);
         assert!(
-            quantities.contains_key(&1) && quantities.contains_key(&3),
-            "{quantities:?}"
+            plan.lines
+                .iter()
+                .all(|l| lines.insert(l.id) && l.id.to_string().len() == 18)
         );
     }
+}
 
-    #[test]
-    fn money_adds_up_exactly() {
-        for plan in plans() {
-            let p = &plan.payment;
-            let sum = |f: fn(&LinePlan) -> i64| plan.lines.iter().map(f).sum::<i64>();
-            assert_eq!(p.original_total_product_price, sum(|l| l.original));
-            assert_eq!(p.sub_total, sum(|l| l.sale()));
-            assert_eq!(
-                p.sub_total,
-                p.original_total_product_price - p.seller_discount - p.platform_discount
-            );
-            assert_eq!(
-                p.shipping_fee,
-                p.original_shipping_fee
-                    - p.shipping_fee_seller_discount
-                    - p.shipping_fee_platform_discount
-            );
-            assert_eq!(p.tax, sum(|l| l.tax) + p.shipping_fee_tax);
-            assert_eq!(
-                p.total_amount,
-                p.sub_total + p.shipping_fee + p.tax + p.retail_delivery_fee
-            );
-            assert!(plan.lines.iter().all(|l| l.sale() > 0) && p.shipping_fee >= 0);
+#[test]
+fn one_line_item_per_unit_sharing_the_sku_prices() {
+    let mut quantities = HashMap::new();
+    for plan in plans() {
+        let mut per_sku: HashMap<Sku, Vec<&LinePlan>> = HashMap::new();
+        for line in &plan.lines {
+            per_sku.entry(line.sku).or_default().push(line);
+        }
+        for units in per_sku.values() {
+            let first = units[0];
+            assert!(units.iter().all(
+                |u| (u.original, u.sale(), u.tax) == (first.original, first.sale(), first.tax)
+            ));
+            *quantities.entry(units.len()).or_insert(0) += 1;
         }
     }
+    assert!(
+        quantities.contains_key(&1) && quantities.contains_key(&3),
+        "{quantities:?}"
+    );
+}
 
-    #[test]
-    fn slots_enumerate_every_order_of_a_range() {
-        let g = generator();
-        let [a, _] = shops();
-        let (from, to) = (EPOCH + 1000 * 86_400 + 77, EPOCH + 1001 * 86_400);
-        let seqs: Vec<u64> = g
-            .seqs_created_in(from, to)
-            .filter(|s| (from..to).contains(&g.create_time(&a, *s)))
-            .collect();
-        let wider = g.seqs_created_in(from - 86_400, to + 86_400);
-        let all = wider
-            .filter(|s| (from..to).contains(&g.create_time(&a, *s)))
-            .count();
-        assert_eq!(seqs.len(), all);
-        assert!((790..=800).contains(&all), "{all}");
-        assert!(plans().filter(|p| p.corrupt).count() == 400);
+#[test]
+fn money_adds_up_exactly() {
+    for plan in plans() {
+        let p = &plan.payment;
+        let sum = |f: fn(&LinePlan) -> i64| plan.lines.iter().map(f).sum::<i64>();
+        assert_eq!(p.original_total_product_price, sum(|l| l.original));
+        assert_eq!(p.sub_total, sum(|l| l.sale()));
+        assert_eq!(
+            p.sub_total,
+            p.original_total_product_price - p.seller_discount - p.platform_discount
+        );
+        assert_eq!(
+            p.shipping_fee,
+            p.original_shipping_fee
+                - p.shipping_fee_seller_discount
+                - p.shipping_fee_platform_discount
+        );
+        assert_eq!(p.tax, sum(|l| l.tax) + p.shipping_fee_tax);
+        assert_eq!(
+            p.total_amount,
+            p.sub_total + p.shipping_fee + p.tax + p.retail_delivery_fee
+        );
+        assert!(plan.lines.iter().all(|l| l.sale() > 0) && p.shipping_fee >= 0);
     }
+}
+
+#[test]
+fn slots_enumerate_every_order_of_a_range() {
+    let g = generator();
+    let [a, _] = shops();
+    let (from, to) = (EPOCH + 1000 * 86_400 + 77, EPOCH + 1001 * 86_400);
+    let seqs: Vec<u64> = g
+        .seqs_created_in(from, to)
+        .filter(|s| (from..to).contains(&g.create_time(&a, *s)))
+        .collect();
+    let wider = g.seqs_created_in(from - 86_400, to + 86_400);
+    let all = wider
+        .filter(|s| (from..to).contains(&g.create_time(&a, *s)))
+        .count();
+    assert_eq!(seqs.len(), all);
+    assert!((790..=800).contains(&all), "{all}");
+    assert!(plans().filter(|p| p.corrupt).count() == 400);
 }

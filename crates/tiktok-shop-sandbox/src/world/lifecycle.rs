@@ -1,14 +1,12 @@
-//! The order lifecycle (API reference §7): when each order is paid, held,
-//! shipped, collected, delivered, completed or cancelled.
-//!
-//! An order's whole future is planned once, deterministically, when it is
-//! generated; what the API serves is that plan cut at the sandbox clock's
-//! "now". So the same order moves through its statuses as the clock moves,
-//! `update_time` is the time of its last status change, and every time field
-//! is present exactly when its event has happened.
+//! The order lifecycle (API reference §7): how each order's life is
+//! planned, once and deterministically, when it is generated: whether and
+//! when it is paid, held, shipped, collected, delivered, completed or
+//! cancelled. The same order then moves through its statuses as the clock
+//! moves (see `timeline`).
 
-use super::rng::Rng;
-use super::status::{Initiator, Status};
+use crate::world::rng::Rng;
+use crate::world::status::{Initiator, Status};
+use crate::world::timeline::{Cancellation, Deadlines, PackageTimes, Timeline};
 
 const MINUTE: i64 = 60;
 const HOUR: i64 = 3600;
@@ -27,33 +25,6 @@ const OUT_OF_STOCK: &str = "Out of stock";
 const NOT_SHIPPED: &str = "Package wasn't shipped on time";
 const NOT_DELIVERED: &str = "Package delivery failed";
 
-#[derive(Debug, Clone)]
-pub(crate) struct Cancellation {
-    pub time: i64,
-    pub by: Initiator,
-    pub reason: &'static str,
-    /// When the buyer asked (`request_cancel_time`), for buyer requests
-    /// made after payment.
-    pub requested: Option<i64>,
-}
-
-/// One package's events; `None` when it never happens.
-#[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct PackageTimes {
-    pub rts: Option<i64>,
-    pub collected: Option<i64>,
-    pub delivered: Option<i64>,
-}
-
-/// Deadlines set when the order is paid.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Deadlines {
-    pub handling_days: i64,
-    pub rts_sla: i64,
-    pub collection_due: i64,
-    pub delivery_due: i64,
-}
-
 /// What shapes an order's lifecycle, decided by the generator.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Shape {
@@ -62,42 +33,7 @@ pub(crate) struct Shape {
     pub packages: usize,
 }
 
-/// The planned life of one order.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Timeline {
-    pub created: i64,
-    pub cancel_order_sla: i64,
-    pub paid: Option<i64>,
-    /// End of ON_HOLD (the order is held in `[paid, hold_until)`).
-    pub hold_until: Option<i64>,
-    pub release_date: Option<i64>,
-    pub deadlines: Option<Deadlines>,
-    pub packages: Vec<PackageTimes>,
-    pub completed: Option<i64>,
-    pub cancel: Option<Cancellation>,
-    /// Order status changes, in time order, first is `(created, Unpaid)`.
-    pub transitions: Vec<(i64, Status)>,
-}
-
 impl Timeline {
-    /// The status at `now` and when it began (`update_time`), or `None`
-    /// when the order has not been created yet.
-    pub(crate) fn state_at(&self, now: i64) -> Option<(Status, i64)> {
-        self.transitions
-            .iter()
-            .rev()
-            .find(|(t, _)| *t <= now)
-            .map(|(t, s)| (*s, *t))
-    }
-
-    /// Whether the order got past UNPAID/ON_HOLD by `now`: from then on the
-    /// recipient address is visible.
-    pub(crate) fn released_by(&self, now: i64) -> bool {
-        self.transitions
-            .iter()
-            .any(|(t, s)| *t <= now && (Status::AwaitingShipment..=Status::Completed).contains(s))
-    }
-
     /// Plans the life of an order created at `created`.
     pub(crate) fn plan(rng: &mut Rng, created: i64, shape: Shape) -> Timeline {
         let mut timeline = Timeline {
@@ -230,71 +166,67 @@ impl Timeline {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
+fn plans() -> impl Iterator<Item = Timeline> {
+    (0..20_000u64).map(|i| {
+        let shape = Shape {
+            on_hold_per_mille: 300,
+            pre_order: i % 50 == 0,
+            packages: 1 + (i % 3 == 0) as usize,
+        };
+        Timeline::plan(&mut Rng::new(i), 1_700_000_000, shape)
+    })
+}
 
-    fn plans() -> impl Iterator<Item = Timeline> {
-        (0..20_000u64).map(|i| {
-            let shape = Shape {
-                on_hold_per_mille: 300,
-                pre_order: i % 50 == 0,
-                packages: 1 + (i % 3 == 0) as usize,
-            };
-            Timeline::plan(&mut Rng::new(i), 1_700_000_000, shape)
-        })
+#[test]
+fn transitions_move_forward_and_end_within_the_lifetime() {
+    for t in plans() {
+        assert!(
+            t.transitions
+                .windows(2)
+                .all(|w| w[0].0 < w[1].0 && w[0].1 < w[1].1),
+            "{t:?}"
+        );
+        assert!(
+            t.transitions.last().map_or(0, |x| x.0) - t.created <= MAX_LIFETIME,
+            "{t:?}"
+        );
+        let last = t.transitions.last().map(|x| x.1);
+        assert_eq!(t.cancel.is_some(), last == Some(Status::Cancelled));
+        assert_eq!(t.completed.is_some(), last == Some(Status::Completed));
     }
+}
 
-    #[test]
-    fn transitions_move_forward_and_end_within_the_lifetime() {
-        for t in plans() {
-            assert!(
-                t.transitions
-                    .windows(2)
-                    .all(|w| w[0].0 < w[1].0 && w[0].1 < w[1].1),
-                "{t:?}"
-            );
-            assert!(
-                t.transitions.last().map_or(0, |x| x.0) - t.created <= MAX_LIFETIME,
-                "{t:?}"
-            );
-            let last = t.transitions.last().map(|x| x.1);
-            assert_eq!(t.cancel.is_some(), last == Some(Status::Cancelled));
-            assert_eq!(t.completed.is_some(), last == Some(Status::Completed));
-        }
-    }
-
-    #[test]
-    fn times_follow_the_status() {
-        for t in plans() {
-            let Some(deadlines) = t.deadlines else {
-                continue;
-            };
-            for p in &t.packages {
-                if let (Some(rts), Some(collected)) = (p.rts, p.collected) {
-                    assert!(
-                        rts < collected
-                            && rts < deadlines.rts_sla
-                            && collected < deadlines.collection_due
-                    );
-                }
-                if let (Some(collected), Some(delivered)) = (p.collected, p.delivered) {
-                    assert!(collected < delivered && delivered < deadlines.delivery_due);
-                }
+#[test]
+fn times_follow_the_status() {
+    for t in plans() {
+        let Some(deadlines) = t.deadlines else {
+            continue;
+        };
+        for p in &t.packages {
+            if let (Some(rts), Some(collected)) = (p.rts, p.collected) {
+                assert!(
+                    rts < collected
+                        && rts < deadlines.rts_sla
+                        && collected < deadlines.collection_due
+                );
             }
-            assert_eq!(t.state_at(t.created - 1), None);
-            assert_eq!(t.state_at(t.created), Some((Status::Unpaid, t.created)));
-            if let Some(paid) = t.paid {
-                assert!(!t.released_by(paid - 1));
+            if let (Some(collected), Some(delivered)) = (p.collected, p.delivered) {
+                assert!(collected < delivered && delivered < deadlines.delivery_due);
             }
         }
-    }
-
-    #[test]
-    fn every_status_occurs() {
-        let mut seen = std::collections::HashSet::new();
-        for t in plans() {
-            seen.extend(t.transitions.iter().map(|x| x.1));
+        assert_eq!(t.state_at(t.created - 1), None);
+        assert_eq!(t.state_at(t.created), Some((Status::Unpaid, t.created)));
+        if let Some(paid) = t.paid {
+            assert!(!t.released_by(paid - 1));
         }
-        assert_eq!(seen.len(), Status::ALL.len(), "{seen:?}");
     }
+}
+
+#[test]
+fn every_status_occurs() {
+    let mut seen = std::collections::HashSet::new();
+    for t in plans() {
+        seen.extend(t.transitions.iter().map(|x| x.1));
+    }
+    assert_eq!(seen.len(), Status::ALL.len(), "{seen:?}");
 }

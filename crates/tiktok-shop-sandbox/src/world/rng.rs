@@ -104,36 +104,47 @@ impl Rng {
             .map(|_| char::from(b'0' + self.below(10) as u8))
             .collect()
     }
+
+    /// A template with each `#` replaced by a digit (postal codes, phones).
+    pub(crate) fn fill(&mut self, template: &str) -> String {
+        template
+            .chars()
+            .map(|c| {
+                if c == '#' {
+                    char::from(b'0' + self.below(10) as u8)
+                } else {
+                    c
+                }
+            })
+            .collect()
+    }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use std::collections::HashSet;
+use std::collections::HashSet;
 
-    #[test]
-    fn permute_is_a_bijection_on_small_domains() {
-        for bits in [4u32, 10, 16] {
-            let n = 1u64 << bits;
-            let outputs: HashSet<u64> = (0..n).map(|x| permute(x, 0xDEAD_BEEF, bits)).collect();
-            assert_eq!(outputs.len() as u64, n, "bits={bits}");
-            assert!(outputs.iter().all(|v| *v < n));
-        }
+#[test]
+fn permute_is_a_bijection_on_small_domains() {
+    for bits in [4u32, 10, 16] {
+        let n = 1u64 << bits;
+        let outputs: HashSet<u64> = (0..n).map(|x| permute(x, 0xDEAD_BEEF, bits)).collect();
+        assert_eq!(outputs.len() as u64, n, "bits={bits}");
+        assert!(outputs.iter().all(|v| *v < n));
     }
+}
 
-    #[test]
-    fn streams_are_reproducible_and_ranges_hold() {
-        let mut a = Rng::new(7);
-        let mut b = Rng::new(7);
-        for _ in 0..1000 {
-            assert_eq!(a.next_u64(), b.next_u64());
-            let r = a.range(-3, 5);
-            assert!((-3..=5).contains(&r));
-            b.range(-3, 5);
-        }
-        assert_eq!(Rng::new(1).range(9, 9), 9);
-        assert_eq!(Rng::new(1).weighted(&[0, 0, 5]), 2);
-        assert_eq!(Rng::new(1).digits(6).len(), 6);
-        assert_ne!(hash_str("GCP_A"), hash_str("GCP_B"));
+#[test]
+fn streams_are_reproducible_and_ranges_hold() {
+    let mut a = Rng::new(7);
+    let mut b = Rng::new(7);
+    for _ in 0..1000 {
+        assert_eq!(a.next_u64(), b.next_u64());
+        let r = a.range(-3, 5);
+        assert!((-3..=5).contains(&r));
+        b.range(-3, 5);
     }
+    assert_eq!(Rng::new(1).range(9, 9), 9);
+    assert_eq!(Rng::new(1).weighted(&[0, 0, 5]), 2);
+    assert_eq!(Rng::new(1).digits(6).len(), 6);
+    assert_ne!(hash_str("GCP_A"), hash_str("GCP_B"));
 }

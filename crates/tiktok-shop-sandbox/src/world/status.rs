@@ -64,16 +64,11 @@ impl Initiator {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn statuses_parse_as_the_api_spells_them() {
-        for status in Status::ALL {
-            assert_eq!(Status::parse(status.as_str()), Some(status));
-        }
-        assert_eq!(Status::parse("ON_HOLD"), Some(Status::OnHold));
-        assert_eq!(Status::parse("on_hold"), None);
+#[test]
+fn statuses_parse_as_the_api_spells_them() {
+    for status in Status::ALL {
+        assert_eq!(Status::parse(status.as_str()), Some(status));
     }
+    assert_eq!(Status::parse("ON_HOLD"), Some(Status::OnHold));
+    assert_eq!(Status::parse("on_hold"), None);
 }

@@ -62,22 +62,6 @@ impl Answer {
             .filter(|t| !t.is_empty())
             .map(str::to_owned)
     }
-
-    /// `(id, update_time)` of each order of a search page.
-    pub fn orders(&self) -> Vec<(String, i64)> {
-        self.body["data"]["orders"]
-            .as_array()
-            .map(|orders| {
-                orders
-                    .iter()
-                    .map(|o| {
-                        let id = o["id"].as_str().expect("an id").to_owned();
-                        (id, o["update_time"].as_i64().expect("an update_time"))
-                    })
-                    .collect()
-            })
-            .unwrap_or_default()
-    }
 }
 
 /// A client that signs requests like the real one.

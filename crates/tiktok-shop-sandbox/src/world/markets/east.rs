@@ -2,8 +2,8 @@
 //! (currencies without decimals, cash on delivery, L3/L4 district levels,
 //! Vietnamese diacritics) and Malaysia (three levels only).
 
-use super::markets::{Market, carrier, person, place};
-use super::money::Currency;
+use crate::world::markets::market::{Market, carrier, person, place};
+use crate::world::money::Currency;
 
 pub(crate) static ID: Market = Market {
     region: "ID",

@@ -2,8 +2,8 @@
 //! delivery fees), the UK (ON_HOLD common, post towns) and Japan (yen
 //! without decimals, Japanese addresses and katakana readings).
 
-use super::markets::{Market, carrier, person, person_local, place, taxed};
-use super::money::Currency;
+use crate::world::markets::market::{Market, carrier, person, person_local, place, taxed};
+use crate::world::money::Currency;
 
 pub(crate) static US: Market = Market {
     region: "US",
