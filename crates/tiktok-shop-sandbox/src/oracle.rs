@@ -40,6 +40,11 @@ pub struct WindowHistory {
     /// started, inside the window or not. An order that never changed has
     /// exactly one, and every lossless extraction returns it with it.
     pub changed: bool,
+    /// Its `update_time` now, if that is in the window; `None` when it has
+    /// left the window (updated past its end): a client that reached it
+    /// only afterwards cannot have seen it, a lossless one that reached it
+    /// before holds one of `update_times`.
+    pub current: Option<i64>,
 }
 
 impl Sandbox {
@@ -108,6 +113,7 @@ impl Sandbox {
                 order_id: p.id.to_string(),
                 update_times: p.in_window,
                 changed: p.changed,
+                current: p.current,
             })
             .collect()
     }

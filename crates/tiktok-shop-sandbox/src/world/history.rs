@@ -4,6 +4,8 @@
 //! (edited or not) tells its order's whole history, so the answer comes
 //! from the timelines alone, without recording what was served.
 
+use std::collections::BTreeSet;
+
 use crate::world::lifecycle::MAX_LIFETIME;
 use crate::world::orders::Orders;
 use crate::world::plan::Shop;
@@ -19,6 +21,9 @@ pub(crate) struct Passage {
     /// the window or not): false means a client could only ever see it as
     /// it is now.
     pub changed: bool,
+    /// Its `update_time` at the end of the span, if that is in the window
+    /// (`None`: it has left the window).
+    pub current: Option<i64>,
 }
 
 /// Every order of `shop` whose `update_time` was in `[since, until)` at
@@ -31,6 +36,7 @@ pub(crate) fn passages(
 ) -> Vec<Passage> {
     let generator = orders.generator;
     let edited = orders.edited(shop);
+    let edited_seqs: BTreeSet<u64> = edited.iter().map(|(seq, _)| *seq).collect();
     let mut found = Vec::new();
     // An untouched order's update times lie within MAX_LIFETIME of its
     // creation; edited ones are looked at separately.
@@ -38,7 +44,7 @@ pub(crate) fn passages(
     let last = until.min(to.saturating_add(1));
     for seq in generator.seqs_created_in(first, last) {
         let created = generator.create_time(shop, seq);
-        if created < first || created >= last || edited.iter().any(|(s, _)| *s == seq) {
+        if created < first || created >= last || edited_seqs.contains(&seq) {
             continue;
         }
         let plan = generator.plan(shop, seq);
@@ -65,10 +71,15 @@ fn passage(
         .filter(|t| *t >= since && *t < until)
         .collect();
     let changed = versions.len() > 1;
+    let current = versions
+        .last()
+        .copied()
+        .filter(|t| *t >= since && *t < until);
     (!in_window.is_empty()).then_some(Passage {
         id,
         in_window,
         changed,
+        current,
     })
 }
 
@@ -93,6 +104,7 @@ fn a_frozen_span_holds_exactly_the_current_window() {
     ids.sort_unstable();
     assert_eq!(held.iter().map(|p| p.id).collect::<Vec<_>>(), ids);
     assert!(held.iter().all(|p| !p.changed && p.in_window.len() == 1));
+    assert!(held.iter().all(|p| p.current == Some(p.in_window[0])));
 }
 
 #[test]
@@ -118,4 +130,7 @@ fn over_a_span_an_order_counts_with_every_version_in_the_window() {
         Some((&expected, true))
     );
     assert!(held.len() >= current.len());
+    let gone = passages(&orders, &shop, (window.0, now + 30), (now, now + 120));
+    let left = gone.iter().find(|p| p.id == victim.id).map(|p| p.current);
+    assert_eq!(left, Some(None), "touched after the window's end: it left");
 }

@@ -8,6 +8,7 @@ use chrono::{DateTime, Duration, Utc};
 use reqwest::StatusCode;
 use serde_json::Value;
 use tiktok_shop_api::sign::sign;
+use tiktok_shop_api::{ApiClient, ApiConfig, Backoff, Credentials, Secret};
 use tiktok_shop_sandbox::{Clock, Sandbox, SandboxConfig};
 
 pub const SEARCH: &str = "/order/202309/orders/search";
@@ -53,6 +54,22 @@ impl Answer {
 
     pub fn message(&self) -> &str {
         self.body["message"].as_str().unwrap_or("")
+    }
+
+    /// `(id, update_time)` of each order of a search page.
+    pub fn orders(&self) -> Vec<(String, i64)> {
+        self.body["data"]["orders"]
+            .as_array()
+            .map(|orders| {
+                orders
+                    .iter()
+                    .map(|o| {
+                        let id = o["id"].as_str().expect("an id").to_owned();
+                        (id, o["update_time"].as_i64().expect("an update_time"))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     /// `data.next_page_token`, `None` when empty (the last page).
@@ -197,4 +214,28 @@ pub fn window_body(since: DateTime<Utc>, until: DateTime<Utc>) -> String {
 /// The body of a search for orders updated in the `days` before `now`.
 pub fn week_body(now: DateTime<Utc>, days: i64) -> String {
     window_body(now - Duration::days(days), now)
+}
+
+/// The real client, pointed at `sandbox`, retrying fast: waits are capped
+/// at 50 ms, `Retry-After` included, so limited tests stay quick.
+pub fn api_client(sandbox: &Sandbox) -> ApiClient {
+    let config = sandbox.config();
+    let api = ApiConfig {
+        base_url: sandbox.base_url().to_owned(),
+        auth_base_url: sandbox.base_url().to_owned(),
+        credentials: Credentials {
+            app_key: config.app_key.clone(),
+            app_secret: Secret::new(config.app_secret.clone()),
+            access_token: Secret::new(config.access_token.clone()),
+            refresh_token: Some(Secret::new(config.refresh_token.clone())),
+        },
+    };
+    let backoff = Backoff {
+        base: std::time::Duration::from_millis(5),
+        max_delay: std::time::Duration::from_millis(50),
+        max_retries: 8,
+    };
+    ApiClient::new(api)
+        .expect("a valid client")
+        .with_backoff(backoff)
 }
