@@ -31,3 +31,20 @@ pub(crate) fn shops(shared: &Shared) -> Reply {
         .collect();
     Reply::ok(json!({ "shops": shops }))
 }
+
+#[test]
+fn every_configured_shop_is_listed_with_its_cipher_and_seller_type() {
+    let shared = Shared::new(crate::config::SandboxConfig::default());
+    let reply = shops(&shared);
+    let data: Value = serde_json::from_str(&reply.data).unwrap();
+    let listed = data["shops"].as_array().unwrap();
+    let ciphers: Vec<&str> = listed.iter().filter_map(|s| s["cipher"].as_str()).collect();
+    assert_eq!(ciphers, ["GCP_SANDBOX_SHOP_0001", "ROW_SANDBOX_SHOP_0002"]);
+    assert_eq!(listed[0]["seller_type"], "CROSS_BORDER");
+    assert_eq!(listed[1]["seller_type"], "LOCAL");
+    assert!(
+        listed
+            .iter()
+            .all(|s| s["code"].as_str().is_some_and(|c| c.len() == 12))
+    );
+}

@@ -24,3 +24,25 @@ pub(crate) fn choose_buyer(
         seed: rng.next_u64(),
     }
 }
+
+#[cfg(test)]
+use crate::world::markets::markets_of_shop;
+
+#[test]
+fn a_buyer_index_is_always_the_same_buyer_and_ids_never_collide() {
+    let shop = Shop {
+        index: 1,
+        cipher: "ROW_B".into(),
+        key: 42,
+    };
+    let market = markets_of_shop(1)[0].0;
+    let a = choose_buyer(7, &shop, market, 0, 12);
+    let again = choose_buyer(7, &shop, market, 0, 12);
+    assert_eq!(format!("{a:?}"), format!("{again:?}"));
+    let mut ids = std::collections::HashSet::new();
+    for (slot, index) in [(0, 12), (0, 13), (1, 12), (2, 12)] {
+        let buyer = choose_buyer(7, &shop, market, slot, index);
+        assert_eq!(buyer.user_id.to_string().len(), 19);
+        assert!(ids.insert(buyer.user_id), "{buyer:?}");
+    }
+}

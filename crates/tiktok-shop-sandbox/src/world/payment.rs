@@ -44,3 +44,41 @@ pub(crate) fn payment(
     p.total_amount = p.sub_total + p.shipping_fee + p.tax + p.retail_delivery_fee;
     p
 }
+
+#[cfg(test)]
+use crate::world::{catalog::Sku, markets::markets_of_shop};
+
+#[cfg(test)]
+fn line(original: i64, seller_discount: i64) -> LinePlan {
+    LinePlan {
+        id: 1,
+        sku: Sku {
+            product: 0,
+            variant: 0,
+        },
+        original,
+        seller_discount,
+        platform_discount: 0,
+        tax: 0,
+        package: 0,
+    }
+}
+
+#[test]
+fn the_parts_add_up_and_big_orders_ship_free() {
+    let us: &Market = markets_of_shop(0)[0].0;
+    let place = &us.places[0];
+    for (seed, originals) in [(1, [500, 700]), (2, [4000, 9000])] {
+        let lines: Vec<LinePlan> = originals.iter().map(|o| line(*o, 100)).collect();
+        let p = payment(&mut Rng::new(seed), us, place, &lines);
+        assert_eq!(p.sub_total, originals.iter().sum::<i64>() - 200);
+        assert_eq!(
+            p.total_amount,
+            p.sub_total + p.shipping_fee + p.tax + p.retail_delivery_fee
+        );
+        assert_eq!(p.shipping_fee_tax, apply_rate(p.shipping_fee, place.tax_e5));
+        if p.sub_total >= us.free_shipping_over {
+            assert_eq!(p.shipping_fee, 0, "{p:?}");
+        }
+    }
+}

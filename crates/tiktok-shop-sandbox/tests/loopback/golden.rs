@@ -69,3 +69,38 @@ async fn configured_pages_are_byte_for_byte_as_before() {
     }
     assert_eq!(hash, 4_608_685_643_855_883_184, "configured pages changed");
 }
+
+/// Every page of one search in live paging, as sent (without request ids).
+async fn live_run() -> Vec<String> {
+    let sandbox = start(frozen(|c| {
+        c.live_paging = true;
+        c.live_updates = 3;
+        c.orders_per_day = 150;
+    }))
+    .await;
+    let client = Client::new(&sandbox);
+    let body = week_body(frozen_now(), 1);
+    let (mut pages, mut token) = (Vec::new(), None);
+    for _ in 0..100 {
+        let answer = client
+            .search("ROW_SANDBOX_SHOP_0002", "15", token.as_deref(), &body)
+            .await;
+        pages.push(stable_text(&answer).to_owned());
+        token = answer.next_page_token();
+        if token.is_none() {
+            break;
+        }
+    }
+    assert!(
+        sandbox.stats().live_updates >= pages.len() as u64,
+        "updates happened"
+    );
+    pages
+}
+
+#[tokio::test]
+async fn live_pages_repeat_for_the_same_requests() {
+    let (a, b) = (live_run().await, live_run().await);
+    assert!(a.len() > 5, "{} pages", a.len());
+    assert_eq!(a, b, "same seed, same requests: same updates, same bytes");
+}
