@@ -9,6 +9,5 @@ mod it {
     mod load;
     mod pipeline;
     mod s3;
-    mod sandbox;
     mod transform;
 }

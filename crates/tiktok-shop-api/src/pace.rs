@@ -136,10 +136,7 @@ impl Pacer {
     }
 
     fn bucket(&self, key: &str) -> Arc<Mutex<Bucket>> {
-        let mut buckets = self
-            .buckets
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
+        let mut buckets = self.buckets.lock().unwrap_or_else(PoisonError::into_inner);
         Arc::clone(
             buckets
                 .entry(key.to_owned())
@@ -379,10 +376,9 @@ mod tests {
                 Some(wait) => now += wait,
                 None => {
                     sent += 1;
-                    while accepted
-                        .front()
-                        .is_some_and(|&t| now.saturating_duration_since(t) >= Duration::from_secs(1))
-                    {
+                    while accepted.front().is_some_and(|&t| {
+                        now.saturating_duration_since(t) >= Duration::from_secs(1)
+                    }) {
                         accepted.pop_front();
                     }
                     if accepted.len() < 40 {
@@ -400,7 +396,10 @@ mod tests {
             "settled at {} req/s for a 40 req/s server",
             b.rate
         );
-        assert!(throttles * 100 < sent * 5, "{throttles} of {sent} throttled");
+        assert!(
+            throttles * 100 < sent * 5,
+            "{throttles} of {sent} throttled"
+        );
     }
 
     #[tokio::test]
@@ -413,6 +412,10 @@ mod tests {
         drop(a);
         let third = tokio::time::timeout(Duration::from_millis(500), pacer.acquire("c")).await;
         assert!(third.is_ok());
-        assert_eq!(pacer.stats("c").granted, 2, "c's token was taken once per try");
+        assert_eq!(
+            pacer.stats("c").granted,
+            2,
+            "c's token was taken once per try"
+        );
     }
 }
