@@ -37,7 +37,7 @@ enum Command {
     /// Start the local TikTok Shop API simulator and print how to point the
     /// stages at it.
     #[cfg(feature = "sandbox")]
-    Sandbox(super::sandbox::SandboxCommand),
+    Sandbox(Box<super::sandbox::SandboxCommand>),
 }
 
 /// `tiktok-etl` with `args` (the program name first). Called through a
