@@ -421,6 +421,11 @@ class EtlFailureNotifier(SmtpNotifier):
         # Rendering replaces the template fields in place: render a copy, keep this one reusable.
         return super(EtlFailureNotifier, copy.copy(self)).__call__(*args)
 
+    def render_template_fields(self, context, jinja_env=None):
+        # With this file's DAG and its macros: a DAG callback run by `airflow dags test` has the
+        # scheduler's SerializedDAG in its context, which has no template environment.
+        super().render_template_fields(context, jinja_env or dag.get_template_env())
+
     def notify(self, context):
         if self.timeouts_only and context.get("reason") != "timed_out":
             return
