@@ -73,11 +73,18 @@ def test_more_api_slots_let_more_extracts_through(tmp_path):
     assert len(extracts(report, "scheduled")) == 1
 
 
-def test_fanned_out_extracts_share_the_same_pool(tmp_path):
-    """Four runs of three shops each: twelve mapped extracts, two API slots, two queued."""
+def test_fanned_out_extracts_share_the_same_pool_and_chains_go_on_alone(tmp_path):
+    """Four runs of three shops each: twelve mapped extracts, two API slots, two queued. Then the
+    first shop's extract of the scheduled run succeeds: its transform is scheduled, the other
+    shops' transforms wait for their own extracts."""
     report = probe(tmp_path, api_slots=2, shops_per_chain="1", finish_list_shops="1")
     print(json.dumps(report["states"]))
     # (The manual run waits for its turn, its chains not expanded yet.)
     mapped = [ti for ti in report["task_instances"] if ti[1] == "shop_chain.extract" and ti[0] != "manual"]
-    assert Counter(ti[2] for ti in mapped) == {"queued": 2, "scheduled": 10}
+    assert Counter(ti[2] for ti in mapped) == {"queued": 2, "scheduled": 9, "success": 1}
     assert {ti[3] for ti in mapped} == {"tiktok_api"}
+    transforms = {
+        ti[4]: ti[2] for ti in report["task_instances"] if ti[0] == "scheduled" and ti[1] == "shop_chain.transform"
+    }
+    assert transforms[0] in ("scheduled", "queued")
+    assert transforms[1] == transforms[2] == "None"
