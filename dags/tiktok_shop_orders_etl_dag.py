@@ -274,9 +274,10 @@ def _target_from_connection(conn: Connection) -> str:
 
 def etl_setting(name: str) -> str:
     """A setting read when a task runs: the connection's value, else an Airflow Variable (any
-    secrets backend), else the environment, else its documented default. Not in a `try`: an
-    error reaching the connection or Variable fails the task (which is retried) instead of
-    quietly running with the default."""
+    secrets backend), else the environment, else its documented default. No blanket `except`:
+    an error the task SDK raises (e.g. access denied) fails the task, which is retried, instead
+    of this code quietly using the default. (The SDK itself treats a value the API server
+    fails to return as missing, which is why the settings that shape the DAG are not here.)"""
     if name == "TIKTOK_ETL_TARGET" and (conn := etl_connection("TIKTOK_ETL_DB_CONN_ID")):
         return _target_from_connection(conn)
     if name in CONNECTION_EXTRAS:
