@@ -25,8 +25,12 @@ _DAG_SETTINGS = (
     "TIKTOK_ETL_ALERT_EMAIL TIKTOK_ETL_TEST_FAULT_TRANSFORM TIKTOK_API_BASE_URL TIKTOK_AUTH_BASE_URL "
     "TIKTOK_SHOP_CIPHER TIKTOK_APP_KEY TIKTOK_APP_SECRET TIKTOK_ACCESS_TOKEN TIKTOK_REFRESH_TOKEN "
     "DB_PASSWORD ETL_DB_PASSWORD AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN "
-    "AWS_REGION AWS_ENDPOINT_URL AWS_ALLOW_HTTP"
+    "AWS_REGION AWS_ENDPOINT_URL AWS_ALLOW_HTTP "
+    "TIKTOK_ETL_START_DATE TIKTOK_ETL_DAGRUN_TIMEOUT_MINUTES TIKTOK_ETL_SHOPS_PER_CHAIN TIKTOK_ETL_API_POOL "
+    "TIKTOK_ETL_LOAD_POOL TIKTOK_ETL_TASK_RUNNER TIKTOK_ETL_K8S_NAMESPACE TIKTOK_ETL_API_CONN_ID "
+    "TIKTOK_ETL_DB_CONN_ID TIKTOK_ETL_STORE_CONN_ID TIKTOK_ETL_ASSET_URI"
 ).split()
+_CONNECTIONS = ("TIKTOK_SHOP_API", "TIKTOK_ETL_DB", "TIKTOK_ETL_STORE", "SMTP_DEFAULT")
 
 
 @pytest.fixture(autouse=True)
@@ -34,6 +38,8 @@ def clean_settings(monkeypatch):
     for name in _DAG_SETTINGS:
         monkeypatch.delenv(name, raising=False)
         monkeypatch.delenv(f"AIRFLOW_VAR_{name}", raising=False)
+    for conn_id in _CONNECTIONS:
+        monkeypatch.delenv(f"AIRFLOW_CONN_{conn_id}", raising=False)
 
 
 def load_dagbag():
@@ -53,7 +59,9 @@ def dag(dagbag):
     return dagbag.get_dag(DAG_ID)
 
 
-def render(dag, task_id, *, run_id, start=None, end=None, run_after=None, conf=None, run_type="scheduled"):
+def render(
+    dag, task_id, *, run_id, start=None, end=None, run_after=None, conf=None, run_type="scheduled", try_number=1
+):
     """Render a task's templated fields with the Task SDK's real runtime context.
 
     The context comes from RuntimeTaskInstance.get_template_context(), as in a
@@ -85,7 +93,7 @@ def render(dag, task_id, *, run_id, start=None, end=None, run_after=None, conf=N
         task_id=task_id,
         dag_id=dag.dag_id,
         run_id=run_id,
-        try_number=1,
+        try_number=try_number,
         map_index=-1,
         dag_version_id=uuid.uuid4(),
         task=task,

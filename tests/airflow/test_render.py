@@ -1,8 +1,6 @@
-"""Rendered command lines of a sample scheduled run and of manual triggers."""
+"""Rendered command lines (argv lists, no shell) of a sample scheduled run and of manual triggers."""
 
 from __future__ import annotations
-
-import shlex
 
 import pendulum
 
@@ -11,57 +9,66 @@ from conftest import render
 RUN_ID = "scheduled__2026-11-25T06:00:00+00:00"
 START = pendulum.datetime(2026, 11, 25, 0, tz="UTC")
 END = pendulum.datetime(2026, 11, 25, 6, tz="UTC")
-WINDOW = "--since 2026-11-24T23:30:00+00:00 --until 2026-11-25T06:00:00+00:00"
+WINDOW = ["--since", "2026-11-24T23:30:00+00:00", "--until", "2026-11-25T06:00:00+00:00"]
+
+
+def rendered(dag, conf=None, **run):
+    run = {"run_id": RUN_ID, "start": START, "end": END, **run}
+    return {task_id: render(dag, task_id, conf=conf, **run)[0] for task_id in dag.task_ids}
 
 
 def commands(dag, conf=None, **run):
-    run = {"run_id": RUN_ID, "start": START, "end": END, **run}
-    return {task_id: render(dag, task_id, conf=conf, **run)[0].command for task_id in dag.task_ids}
+    return {task_id: task.command for task_id, task in rendered(dag, conf, **run).items()}
 
 
 def test_scheduled_run_renders_its_run_id_and_exact_window(dag):
     assert commands(dag) == {
-        "extract": f"--run-id {RUN_ID} {WINDOW}",
-        "transform": f"--run-id {RUN_ID}",
-        "load": f"--run-id {RUN_ID}",
+        "extract": ["--run-id", RUN_ID, *WINDOW],
+        "transform": ["--run-id", RUN_ID],
+        "load": ["--run-id", RUN_ID],
     }
 
 
-def test_rendered_commands_split_into_the_expected_argv(dag):
-    argv = shlex.split(commands(dag)["extract"])
-    assert argv == [
-        "--run-id", RUN_ID,
-        "--since", "2026-11-24T23:30:00+00:00",
-        "--until", "2026-11-25T06:00:00+00:00",
-    ]  # fmt: skip
+def test_a_run_id_with_spaces_and_quotes_stays_one_argument(dag):
+    run_id = "manual__it's a \"test\" $(run)"
+    assert commands(dag, run_id=run_id)["load"] == ["--run-id", run_id]
 
 
 def test_overlap_is_configurable(dag, monkeypatch):
     monkeypatch.setenv("TIKTOK_ETL_OVERLAP_MINUTES", "90")
-    assert "--since 2026-11-24T22:30:00+00:00 --until 2026-11-25T06:00:00+00:00" in commands(dag)["extract"]
+    assert commands(dag)["extract"][2:] == ["--since", "2026-11-24T22:30:00+00:00", "--until", "2026-11-25T06:00:00+00:00"]
     monkeypatch.setenv("AIRFLOW_VAR_TIKTOK_ETL_OVERLAP_MINUTES", "0")  # a Variable wins
-    assert "--since 2026-11-25T00:00:00+00:00 --until 2026-11-25T06:00:00+00:00" in commands(dag)["extract"]
+    assert commands(dag)["extract"][2:] == ["--since", "2026-11-25T00:00:00+00:00", "--until", "2026-11-25T06:00:00+00:00"]
 
 
 def test_manual_params_override(dag):
-    rendered = commands(dag, conf={"days_back": 7, "load_mode": "append", "shops": "GCP_a,ROW_b"})
-    assert rendered["extract"] == f"--run-id {RUN_ID} --days-back 7 --shop-cipher GCP_a,ROW_b"
-    assert "--since" not in rendered["extract"]
-    assert rendered["transform"] == f"--run-id {RUN_ID}"
-    assert rendered["load"] == f"--run-id {RUN_ID} --load-mode append"
+    tasks = rendered(dag, conf={"days_back": 7, "load_mode": "append", "shops": "GCP_a,ROW_b"})
+    assert tasks["extract"].command == [
+        "--run-id", RUN_ID, "--since", "2026-11-18T06:00:00+00:00", "--until", "2026-11-25T06:00:00+00:00",
+    ]  # fmt: skip
+    assert tasks["extract"].environment["TIKTOK_SHOP_CIPHER"] == "GCP_a,ROW_b"
+    assert tasks["transform"].command == ["--run-id", RUN_ID]
+    assert tasks["load"].environment["ETL_LOAD_MODE"] == "append"
 
 
-def test_each_param_alone(dag):
-    assert commands(dag, conf={"shops": "GCP_a"})["extract"] == f"--run-id {RUN_ID} {WINDOW} --shop-cipher GCP_a"
-    assert commands(dag, conf={"load_mode": "replace"})["load"] == f"--run-id {RUN_ID} --load-mode replace"
-    assert commands(dag, conf={"days_back": 2})["extract"] == f"--run-id {RUN_ID} --days-back 2"
+def test_each_param_alone(dag, monkeypatch):
+    monkeypatch.setenv("TIKTOK_SHOP_CIPHER", "FROM_SETTING")
+    monkeypatch.setenv("TIKTOK_ETL_LOAD_MODE", "replace")
+    defaults = rendered(dag)
+    assert defaults["extract"].environment["TIKTOK_SHOP_CIPHER"] == "FROM_SETTING"
+    assert defaults["load"].environment["ETL_LOAD_MODE"] == "replace"
+    assert rendered(dag, conf={"shops": "GCP_a"})["extract"].environment["TIKTOK_SHOP_CIPHER"] == "GCP_a"
+    assert rendered(dag, conf={"load_mode": "merge"})["load"].environment["ETL_LOAD_MODE"] == "merge"
+    assert commands(dag, conf={"days_back": 2})["extract"][2:] == [
+        "--since", "2026-11-23T06:00:00+00:00", "--until", "2026-11-25T06:00:00+00:00",
+    ]  # fmt: skip
 
 
 def test_manual_run_without_logical_date_reads_the_last_period(dag):
     run_after = pendulum.datetime(2026, 11, 25, 7, 45, tz="UTC")
     run_id = "manual__2026-11-25T07:45:00+00:00_a1b2c3"
     command = commands(dag, run_id=run_id, start=None, end=None, run_after=run_after, run_type="manual")["extract"]
-    assert command == f"--run-id {run_id} --since 2026-11-25T01:15:00+00:00 --until 2026-11-25T07:45:00+00:00"
+    assert command == ["--run-id", run_id, "--since", "2026-11-25T01:15:00+00:00", "--until", "2026-11-25T07:45:00+00:00"]
 
 
 def test_environment_and_image_render_from_settings(dag, monkeypatch):
