@@ -64,7 +64,7 @@ pub fn main(args: Vec<OsString>) -> ExitCode {
         }),
         #[cfg(feature = "sandbox")]
         Command::Sandbox(command) => {
-            run_main(command.log.log_format, || super::sandbox::serve(command))
+            run_main(command.log.log_format, || super::sandbox::serve(*command))
         }
     }
 }
