@@ -18,9 +18,26 @@ const REFRESH_REFUSED_ADVICE: &str = "TIKTOK_REFRESH_TOKEN may be expired or rev
 /// A success, or an answer only the client's outer loop can deal with
 /// (by refreshing the token or re-stamping).
 pub(super) enum Answer {
-    Success { request_id: String, body: String },
+    Success {
+        request_id: String,
+        body: String,
+    },
     TokenExpired(ApiError),
     Timestamp(ApiError),
+    /// The token endpoint refused the refresh token (re-read the store, or
+    /// the seller must authorize again).
+    RefreshRefused(ApiError),
+}
+
+/// Why an attempt is worth repeating (the manifest counts each cause).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RetryCause {
+    /// HTTP 429, 36009002 or 36009037: too many requests.
+    Throttled,
+    /// HTTP 5xx, 36009003, 36009007.
+    ServerError,
+    /// No answer: the connection failed or timed out.
+    Network,
 }
 
 /// The outcome of one HTTP attempt.
@@ -29,6 +46,7 @@ pub(super) enum Attempt {
     Retry {
         error: ApiError,
         after: Option<Duration>,
+        cause: RetryCause,
     },
     Fail(ApiError),
 }
@@ -98,15 +116,17 @@ pub(super) fn judge(
         Verdict::RateLimited => Attempt::Retry {
             error: transient("rate limited"),
             after: retry_after,
+            cause: RetryCause::Throttled,
         },
         Verdict::Transient => Attempt::Retry {
             error: transient("the API failed"),
             after: retry_after,
+            cause: RetryCause::ServerError,
         },
-        _ if is_refresh && code.is_some() => Attempt::Fail(rejected(
+        _ if is_refresh && code.is_some() => Attempt::Answer(Answer::RefreshRefused(rejected(
             "the token refresh was refused".to_owned(),
             REFRESH_REFUSED_ADVICE.to_owned(),
-        )),
+        ))),
         Verdict::TokenExpired => Attempt::Answer(Answer::TokenExpired(rejected(
             "access token expired".to_owned(),
             "refresh it or set a new TIKTOK_ACCESS_TOKEN".to_owned(),
@@ -160,6 +180,7 @@ mod tests {
     fn signed_call() -> Call {
         Call {
             what: "search orders of shop S".into(),
+            pace: Some("S".into()),
             target: Target::Signed {
                 method: Method::POST,
                 path: SEARCH_PATH,
@@ -179,8 +200,13 @@ mod tests {
         let limited =
             r#"{"code":36009002,"message":"Too many requests","request_id":"R1","data":null}"#;
         match judge(&call, 429, Some(Duration::from_secs(3)), limited) {
-            Attempt::Retry { error, after } => {
+            Attempt::Retry {
+                error,
+                after,
+                cause,
+            } => {
                 assert_eq!(after, Some(Duration::from_secs(3)));
+                assert_eq!(cause, RetryCause::Throttled);
                 let text = error.to_string();
                 assert!(
                     text.contains("rate limited")
@@ -224,6 +250,7 @@ mod tests {
         let secret = Secret::new("judge-test-refresh-secret");
         let call = Call {
             what: "refresh the access token".into(),
+            pace: None,
             target: Target::TokenRefresh,
         };
         let body = format!(
@@ -239,8 +266,9 @@ mod tests {
             "{text}"
         );
         let refused = r#"{"code":36004004,"message":"invalid refresh token","request_id":"R4"}"#;
-        let Attempt::Fail(error) = judge(&call, 200, None, refused) else {
-            panic!("a refused refresh is fatal")
+        let Attempt::Answer(Answer::RefreshRefused(error)) = judge(&call, 200, None, refused)
+        else {
+            panic!("a refused refresh is its own answer")
         };
         assert!(
             error.to_string().contains("authorize the app again"),

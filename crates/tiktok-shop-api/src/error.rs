@@ -62,6 +62,27 @@ pub enum ApiError {
         source: Option<reqwest::Error>,
     },
 
+    /// The API throttled the call and asked to wait longer than a run
+    /// should (an hourly quota, as test shops have).
+    #[error(
+        "{call}: the API's quota is used up and it asks to wait {} s; a later retry of the stage will \
+         go on (test shops get about 1,000 requests an hour)",
+        retry_after.as_secs()
+    )]
+    Quota {
+        call: String,
+        retry_after: Duration,
+        #[source]
+        last: Box<ApiError>,
+    },
+
+    /// The token store could not be read.
+    #[error("cannot read the token store")]
+    TokenStore {
+        #[source]
+        source: crate::tokens::BoxError,
+    },
+
     /// Transient failures outlasted every retry.
     #[error(
         "{call}: gave up after {attempts} attempts over {:.1} s (the API is unreachable, failing or rate limiting; \
@@ -82,7 +103,10 @@ impl ApiError {
     /// (network, 5xx, rate limits that outlasted the retries).
     pub fn is_retryable(&self) -> bool {
         match self {
-            ApiError::Transient { .. } | ApiError::Exhausted { .. } => true,
+            ApiError::Transient { .. }
+            | ApiError::Exhausted { .. }
+            | ApiError::Quota { .. }
+            | ApiError::TokenStore { .. } => true,
             ApiError::Config(_)
             | ApiError::Client(_)
             | ApiError::Url { .. }
@@ -222,7 +246,8 @@ pub(crate) fn classify(host: Host, status: u16, code: Option<i64>, message: &str
 /// The verdict an API code decides alone, whatever the HTTP status.
 fn classify_code(code: i64, message: &str) -> Option<Verdict> {
     Some(match code {
-        36009002 => Verdict::RateLimited,
+        // 36009037: the hourly quota of sandbox and test shops (§11).
+        36009002 | 36009037 => Verdict::RateLimited,
         36009003 | 36009007 => Verdict::Transient,
         105002 => Verdict::TokenExpired,
         36009004 => classify_invalid(message),
@@ -313,6 +338,10 @@ mod tests {
         );
         assert_eq!(
             verdict(200, Some(36009002), "Too many requests"),
+            Verdict::RateLimited
+        );
+        assert_eq!(
+            verdict(429, Some(36009037), "test shop quota exceeded"),
             Verdict::RateLimited
         );
         assert_eq!(verdict(503, None, ""), Verdict::Transient);

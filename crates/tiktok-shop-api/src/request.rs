@@ -17,6 +17,8 @@ pub(super) const REFRESH_PATH: &str = "/api/v2/token/refresh";
 /// One call; its request is rebuilt for every attempt.
 pub(super) struct Call {
     pub what: String,
+    /// The pacer key (the shop) of a paced call.
+    pub pace: Option<String>,
     pub target: Target,
 }
 
@@ -83,6 +85,14 @@ pub(super) fn checked_base_url(raw: &str, name: &'static str) -> Result<String, 
             "the scheme must be https:// (or http:// for a local sandbox)".to_owned(),
         ));
     }
+    // The gateway takes HTTPS only (§11), and tokens must not cross a
+    // network in clear: plain HTTP is for a sandbox on this machine.
+    if url.scheme() == "http" && !is_loopback(&url) && !http_allowed() {
+        return Err(invalid(format!(
+            "plain http:// is only for a sandbox on this machine (localhost, 127.0.0.1, ::1); use https://, \
+             or set {ALLOW_HTTP}=true for a test host you trust"
+        )));
+    }
     if url.query().is_some()
         || url.fragment().is_some()
         || !url.username().is_empty()
@@ -94,6 +104,22 @@ pub(super) fn checked_base_url(raw: &str, name: &'static str) -> Result<String, 
         ));
     }
     Ok(url.as_str().trim_end_matches('/').to_owned())
+}
+
+/// Lets plain HTTP reach a host other than this machine (test set-ups).
+pub const ALLOW_HTTP: &str = "TIKTOK_API_ALLOW_HTTP";
+
+fn http_allowed() -> bool {
+    std::env::var(ALLOW_HTTP).is_ok_and(|v| matches!(v.trim(), "1" | "true" | "yes"))
+}
+
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
 }
 
 /// The access token as a header value that debug logs will not print.
@@ -161,8 +187,18 @@ mod tests {
             checked_base_url("http://127.0.0.1:8080", "X").unwrap(),
             "http://127.0.0.1:8080"
         );
+        assert_eq!(
+            checked_base_url("http://localhost:8900/", "X").unwrap(),
+            "http://localhost:8900"
+        );
+        assert_eq!(
+            checked_base_url("http://[::1]:8080", "X").unwrap(),
+            "http://[::1]:8080"
+        );
         for bad in [
             "open-api.tiktokglobalshop.com",
+            "http://open-api.tiktokglobalshop.com",
+            "http://10.0.0.5:8900",
             "ftp://host",
             "https://host/?a=1",
             "https://u:p@host",
