@@ -115,8 +115,10 @@ fn describe(out: &mut String, m: &Manifest) {
     for (reason, count) in &m.rejects_by_reason {
         writeln!(out, "   rejected ({reason}): {count}").ok();
     }
-    if let Some(serde_json::Value::Object(counters)) =
-        m.counters.and_then(|c| serde_json::to_value(c).ok())
+    if let Some(serde_json::Value::Object(counters)) = m
+        .counters
+        .as_ref()
+        .and_then(|c| serde_json::to_value(c).ok())
     {
         for (name, value) in counters {
             writeln!(out, "   {name}: {value}").ok();

@@ -10,9 +10,11 @@
 
 use chrono::{DateTime, Duration, Utc};
 use clap::Args;
+use std::sync::Arc;
+
 use tiktok_shop_api::window::parse_time;
 use tiktok_shop_api::{
-    ApiClient, ApiConfig, Credentials, DEFAULT_AUTH_BASE_URL, DEFAULT_BASE_URL, Window,
+    ApiClient, ApiConfig, Credentials, DEFAULT_AUTH_BASE_URL, DEFAULT_BASE_URL, Pacer, Rate, Window,
 };
 
 use super::error::CliError;
@@ -22,6 +24,8 @@ use crate::manifest::LoadMode;
 use crate::run_id::RunId;
 use crate::shop::ShopCipher;
 use crate::source::tiktok::TikTokShop;
+use crate::store::Store;
+use crate::store::tokens::StoreTokens;
 use crate::telemetry::LogFormat;
 
 /// Flags every binary has.
@@ -107,6 +111,36 @@ pub struct ExtractArgs {
           value_parser = clap::value_parser!(u32).range(1..=100))]
     pub page_size: u32,
 
+    /// Requests per second per shop. A number pins the rate; `auto` starts
+    /// low, doubles while calls succeed, and after the first HTTP 429 stays
+    /// just under what the API accepted (TikTok publishes no limit: it is
+    /// per app and shop, and changes).
+    #[arg(long, env = "ETL_QPS", default_value = "auto", value_parser = Rate::parse)]
+    pub qps: Rate,
+
+    /// Requests in flight at most, over every shop together.
+    #[arg(long, env = "ETL_MAX_IN_FLIGHT", default_value_t = 64,
+          value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub max_in_flight: u32,
+
+    /// Workers sweeping one shop's time slices at once (they wait on the
+    /// shop's rate, so more only helps when the API is slow to answer).
+    #[arg(long, env = "ETL_WORKERS_PER_SHOP", default_value_t = 16,
+          value_parser = clap::value_parser!(u32).range(1..=64))]
+    pub workers_per_shop: u32,
+
+    /// Shops extracted at once.
+    #[arg(long, env = "ETL_SHOPS_AT_ONCE", default_value_t = 8,
+          value_parser = clap::value_parser!(u32).range(1..=256))]
+    pub shops_at_once: u32,
+
+    /// How far behind now the window must end, in seconds: the API lags
+    /// behind real time, so an `--until` later than now minus this (and the
+    /// end of `--days-back`) is moved back to it. The manifest records the
+    /// window actually read.
+    #[arg(long, env = "ETL_LAG_SECONDS", default_value_t = 120)]
+    pub lag_seconds: u32,
+
     #[command(flatten)]
     pub api: ApiArgs,
 }
@@ -146,9 +180,26 @@ impl ApiArgs {
         })
     }
 
-    /// The TikTok Shop source these flags name.
-    pub fn source(&self) -> Result<TikTokShop, CliError> {
-        Ok(TikTokShop::new(ApiClient::new(self.config()?)?))
+    /// The TikTok Shop client these flags name (for `check`).
+    pub fn client(&self) -> Result<ApiClient, CliError> {
+        Ok(ApiClient::new(self.config()?)?)
+    }
+
+    /// The TikTok Shop source for extract: `client` paced at `qps` per shop
+    /// with at most `max_in_flight` requests at once, its rotated tokens
+    /// kept in the store.
+    pub async fn source(
+        client: ApiClient,
+        qps: Rate,
+        max_in_flight: u32,
+        store: &Store,
+    ) -> Result<TikTokShop, CliError> {
+        let tokens = StoreTokens::for_app(store, client.app_key());
+        let client = client
+            .with_pacer(Arc::new(Pacer::new(qps, max_in_flight as usize)))
+            .with_token_store(Arc::new(tokens))
+            .await?;
+        Ok(TikTokShop::new(client))
     }
 }
 
@@ -223,20 +274,34 @@ impl ExtractArgs {
                 Shops::Only(shops)
             },
             page_size: PageSize::new(self.page_size).map_err(CliError::Config)?,
+            qps: self.qps,
+            workers_per_shop: self.workers_per_shop as usize,
+            shops_at_once: self.shops_at_once as usize,
         })
     }
 
-    /// The `[since, until)` window these flags name, relative to `now`.
+    /// The `[since, until)` window these flags name, relative to `now`,
+    /// ending at least `--lag-seconds` before `now`.
     pub fn window(&self, now: DateTime<Utc>) -> Result<Window, CliError> {
+        let now = DateTime::from_timestamp(now.timestamp(), 0).unwrap_or(now);
+        let latest = now - Duration::seconds(i64::from(self.lag_seconds));
         let (since, until) = match (self.since, self.until) {
             (Some(since), Some(until)) => (since, until),
-            _ => {
-                let until = DateTime::from_timestamp(now.timestamp(), 0).unwrap_or(now);
-                (
-                    until - Duration::days(i64::from(self.days_back.unwrap_or(1))),
-                    until,
-                )
-            }
+            _ => (
+                latest - Duration::days(i64::from(self.days_back.unwrap_or(1))),
+                latest,
+            ),
+        };
+        let until = if until > latest {
+            tracing::info!(
+                asked = %until.to_rfc3339(),
+                used = %latest.to_rfc3339(),
+                lag_seconds = self.lag_seconds,
+                "the window ends too close to now: it ends --lag-seconds before now instead"
+            );
+            latest
+        } else {
+            until
         };
         Window::new(since, until).ok_or_else(|| {
             CliError::config(format!(
@@ -287,14 +352,48 @@ mod tests {
     }
 
     #[test]
-    fn days_back_counts_back_from_now_to_the_second() {
+    fn days_back_counts_back_from_now_minus_the_lag_to_the_second() {
         let args = parse(&["--days-back", "7"]).unwrap();
         let now = DateTime::parse_from_rfc3339("2026-11-30T10:20:30.900Z")
             .unwrap()
             .to_utc();
         let w = args.window(now).unwrap();
-        assert_eq!(w.until.to_rfc3339(), "2026-11-30T10:20:30+00:00");
-        assert_eq!(w.since.to_rfc3339(), "2026-11-23T10:20:30+00:00");
+        assert_eq!(w.until.to_rfc3339(), "2026-11-30T10:18:30+00:00");
+        assert_eq!(w.since.to_rfc3339(), "2026-11-23T10:18:30+00:00");
+        let no_lag = parse(&["--days-back", "1", "--lag-seconds", "0"]).unwrap();
+        assert_eq!(
+            no_lag.window(now).unwrap().until.to_rfc3339(),
+            "2026-11-30T10:20:30+00:00"
+        );
+    }
+
+    #[test]
+    fn a_window_ending_in_the_future_ends_the_lag_before_now() {
+        let now = DateTime::parse_from_rfc3339("2026-11-30T10:00:00Z")
+            .unwrap()
+            .to_utc();
+        let args = parse(&[
+            "--since",
+            "2026-11-30T06:00:00Z",
+            "--until",
+            "2026-11-30T12:00:00Z",
+            "--lag-seconds",
+            "300",
+        ])
+        .unwrap();
+        let w = args.window(now).unwrap();
+        assert_eq!(w.until.to_rfc3339(), "2026-11-30T09:55:00+00:00");
+        assert_eq!(w.since.to_rfc3339(), "2026-11-30T06:00:00+00:00");
+        let future = parse(&[
+            "--since",
+            "2026-11-30T09:58:00Z",
+            "--until",
+            "2026-11-30T12:00:00Z",
+            "--lag-seconds",
+            "300",
+        ])
+        .unwrap();
+        assert!(future.window(now).is_err(), "nothing left to read");
     }
 
     #[test]

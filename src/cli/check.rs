@@ -7,13 +7,17 @@
 //! with the staged schema.
 
 use clap::Args;
-use tiktok_shop_api::{ApiClient, secret};
+use std::sync::Arc;
+
+use tiktok_shop_api::secret;
 
 use super::args::{ApiArgs, LogArgs, TargetArgs};
 use super::error::CliError;
 use super::exit::error_chain;
 use crate::load::{self, LoadConfig};
 use crate::manifest::LoadMode;
+use crate::store::Store;
+use crate::store::tokens::StoreTokens;
 
 #[derive(Debug, Clone, Args)]
 pub struct CheckArgs {
@@ -22,6 +26,11 @@ pub struct CheckArgs {
 
     #[command(flatten)]
     pub target: TargetArgs,
+
+    /// The store whose `state/` keeps the API tokens a refresh rotated
+    /// (the same `--store` as the stages').
+    #[arg(long, env = "ETL_STORE", default_value = "./data")]
+    pub store: String,
 
     /// Check only the database.
     #[arg(long, conflicts_with = "skip_database")]
@@ -61,7 +70,13 @@ pub async fn run(args: &CheckArgs) -> Result<(), CliError> {
 }
 
 async fn api(args: &CheckArgs) -> Result<String, CliError> {
-    let shops = ApiClient::new(args.api.config()?)?
+    let store = Store::open(&args.store)?;
+    let tokens = StoreTokens::for_app(&store, args.api.client()?.app_key());
+    let shops = args
+        .api
+        .client()?
+        .with_token_store(Arc::new(tokens))
+        .await?
         .authorized_shops()
         .await?;
     let mut text = format!(

@@ -14,7 +14,6 @@ use super::args::{CommonArgs, ExtractArgs, LoadArgs};
 use super::error::CliError;
 use super::stages::{extract_step, load_step, transform_step};
 use crate::manifest::{Manifest, StageName};
-use crate::source::tiktok::TikTokShop;
 use crate::store::{RunLayout, Store};
 
 #[derive(Debug, Clone, Args)]
@@ -51,11 +50,11 @@ pub async fn run(args: &RunArgs) -> Result<RunReport, CliError> {
         false => None,
     };
     let extract_config = extract_args.config(chrono::Utc::now())?;
-    let source: TikTokShop = extract_args.api.source()?;
+    extract_args.api.client()?;
     let store = Store::open(&args.common.store)?;
     println!("run id: {run_id}");
 
-    let extract = extract_step(&args.common, &run_id, &extract_config, &source).await?;
+    let extract = extract_step(&args.common, &run_id, &extract_config, &extract_args).await?;
     println!(
         "extract:   {} orders from {} shop(s)",
         extract.rows_out,

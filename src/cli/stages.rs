@@ -14,7 +14,7 @@ use std::process::ExitCode;
 use chrono::Utc;
 use clap::Parser;
 
-use super::args::{CommonArgs, ExtractArgs, LoadArgs};
+use super::args::{ApiArgs, CommonArgs, ExtractArgs, LoadArgs};
 use super::error::CliError;
 use super::exit::run_main;
 use super::fault;
@@ -22,7 +22,6 @@ use crate::extract::{self, ExtractConfig};
 use crate::load::{self, LoadConfig};
 use crate::manifest::Manifest;
 use crate::run_id::RunId;
-use crate::source::OrderSource;
 use crate::source::tiktok::TikTokOrders;
 use crate::store::Store;
 use crate::transform;
@@ -69,8 +68,7 @@ pub fn extract_main(args: Vec<OsString>) -> ExitCode {
     run_main(cli.common.log.log_format, || async {
         let run_id = cli.common.run_id_or_new()?;
         let config = cli.extract.config(Utc::now())?;
-        let source = cli.extract.api.source()?;
-        let manifest = extract_step(&cli.common, &run_id, &config, &source).await?;
+        let manifest = extract_step(&cli.common, &run_id, &config, &cli.extract).await?;
         print_summary(&manifest, &cli.common.store);
         Ok(())
     })
@@ -107,16 +105,19 @@ pub fn stage_named_by(program: &Path) -> Option<fn(Vec<OsString>) -> ExitCode> {
     }
 }
 
-pub(super) async fn extract_step<S: OrderSource>(
+pub(super) async fn extract_step(
     common: &CommonArgs,
     run_id: &RunId,
     config: &ExtractConfig,
-    source: &S,
+    args: &ExtractArgs,
 ) -> Result<Manifest, CliError> {
+    // Credentials and hosts are checked before the store is touched.
+    let client = args.api.client()?;
     fault::injected()?;
     let store = Store::open(&common.store)?;
     tracing::info!(run_id = %run_id, store = store.location(), "extract starting");
-    Ok(extract::run(&store, run_id, config, source).await?)
+    let source = ApiArgs::source(client, args.qps, args.max_in_flight, &store).await?;
+    Ok(extract::run(&store, run_id, config, &source).await?)
 }
 
 pub(super) async fn transform_step(

@@ -1,4 +1,4 @@
-//! One API page as one Arrow batch of the raw schema.
+//! The records of one API page as one Arrow batch of the raw schema.
 
 use arrow::array::{
     ArrayRef, LargeStringBuilder, RecordBatch, StringBuilder, TimestampMillisecondBuilder,
@@ -9,33 +9,34 @@ use std::sync::Arc;
 use super::error::ExtractError;
 use crate::schema::raw;
 use crate::shop::ShopCipher;
-use crate::source::RecordPage;
+use crate::source::RawRecord;
 
 /// The rows of `page`: one per order, in the order the API sent them.
 pub(super) fn page_batch(
     shop: &ShopCipher,
-    page: &RecordPage,
+    request_id: &str,
+    records: &[RawRecord],
     extracted_at: DateTime<Utc>,
 ) -> Result<RecordBatch, ExtractError> {
     let shop_cipher = shop.as_str();
-    let n = page.records.len();
-    let payload_bytes = page.records.iter().map(|o| o.payload.len()).sum();
+    let n = records.len();
+    let payload_bytes = records.iter().map(|o| o.payload.len()).sum();
     let mut shop = StringBuilder::with_capacity(n, n * shop_cipher.len());
     let mut order_id = StringBuilder::with_capacity(n, n * 20);
     let mut status = StringBuilder::with_capacity(n, n * 20);
     let mut create_time = timestamps(n);
     let mut update_time = timestamps(n);
     let mut extracted = timestamps(n);
-    let mut request_id = StringBuilder::with_capacity(n, n * page.request_id.len());
+    let mut request_ids = StringBuilder::with_capacity(n, n * request_id.len());
     let mut payload = LargeStringBuilder::with_capacity(n, payload_bytes);
-    for order in &page.records {
+    for order in records {
         shop.append_value(shop_cipher);
         order_id.append_value(&order.id);
         status.append_option(order.status.as_deref());
         create_time.append_option(order.create_time.and_then(millis));
         update_time.append_option(order.update_time.and_then(millis));
         extracted.append_value(extracted_at.timestamp_millis());
-        request_id.append_value(&page.request_id);
+        request_ids.append_value(request_id);
         payload.append_value(&order.payload);
     }
     let columns: Vec<ArrayRef> = vec![
@@ -45,7 +46,7 @@ pub(super) fn page_batch(
         Arc::new(create_time.finish()),
         Arc::new(update_time.finish()),
         Arc::new(extracted.finish()),
-        Arc::new(request_id.finish()),
+        Arc::new(request_ids.finish()),
         Arc::new(payload.finish()),
     ];
     RecordBatch::try_new(raw::schema(), columns).map_err(ExtractError::Batch)
@@ -66,7 +67,7 @@ mod tests {
     use arrow::datatypes::TimestampMillisecondType;
 
     use super::*;
-    use crate::source::RawRecord;
+    use crate::source::RecordPage;
 
     #[test]
     fn a_page_becomes_rows_of_the_raw_schema() {
@@ -93,7 +94,7 @@ mod tests {
         };
         let at = DateTime::from_timestamp_millis(1_700_000_000_123).unwrap();
         let shop = ShopCipher::parse("GCP_X").unwrap();
-        let batch = page_batch(&shop, &page, at).unwrap();
+        let batch = page_batch(&shop, &page.request_id, &page.records, at).unwrap();
         assert_eq!(batch.schema(), raw::schema());
         assert_eq!(batch.num_rows(), 2);
         let ids = batch.column_by_name("order_id").unwrap().as_string::<i32>();
@@ -132,6 +133,11 @@ mod tests {
             total_count: None,
         };
         let shop = ShopCipher::parse("S").unwrap();
-        assert_eq!(page_batch(&shop, &page, Utc::now()).unwrap().num_rows(), 0);
+        assert_eq!(
+            page_batch(&shop, &page.request_id, &page.records, Utc::now())
+                .unwrap()
+                .num_rows(),
+            0
+        );
     }
 }

@@ -1,6 +1,6 @@
 //! What to extract, checked once before anything is touched.
 
-use tiktok_shop_api::Window;
+use tiktok_shop_api::{Rate, Window};
 
 use crate::shop::ShopCipher;
 
@@ -40,6 +40,13 @@ pub struct ExtractConfig {
     pub window: Window,
     pub shops: Shops,
     pub page_size: PageSize,
+    /// How fast each shop's requests may go (for the manifest: the source's
+    /// pacer applies it).
+    pub qps: Rate,
+    /// Workers sweeping one shop's slices at once.
+    pub workers_per_shop: usize,
+    /// Shops extracted at once.
+    pub shops_at_once: usize,
 }
 
 #[cfg(test)]

@@ -2,16 +2,24 @@
 //! a source (the TikTok Shop API) into raw Parquet (one row per order, the
 //! source's JSON kept byte for byte), then the manifest.
 //!
-//! Orders are paged by `update_time` ascending until the source's cursor is
-//! empty. Nothing is deduplicated here: an order seen on two pages is two
-//! rows, and transform keeps its newest version.
+//! Each shop's window is swept in time slices by several workers at once
+//! (`shop.rs`), each slice paged so that no order is lost while the pages
+//! shift (`sweep.rs`, which says why), under the source's pacer. Several
+//! shops run at once. An order read twice in one sweep (the boundary
+//! second) is written once; an order that changed while the run read it
+//! can be written in two versions, and transform keeps the newest.
 
 mod batch;
 mod config;
 mod error;
+mod progress;
 mod shop;
+mod sweep;
+
+use std::collections::BTreeMap;
 
 use chrono::Utc;
+use futures::{StreamExt, TryStreamExt};
 
 pub use config::{ExtractConfig, PageSize, Shops};
 pub use error::ExtractError;
@@ -21,6 +29,8 @@ use crate::run_id::RunId;
 use crate::shop::ShopCipher;
 use crate::source::OrderSource;
 use crate::store::{RunLayout, Store};
+use progress::Progress;
+use shop::ShopDone;
 
 /// Runs the stage for `run_id`: replaces any earlier output of the stage,
 /// writes `extract/shop=<cipher>/part-00000.parquet` per shop, and writes the
@@ -40,42 +50,98 @@ pub async fn run<S: OrderSource>(
         until = %config.window.until.to_rfc3339(),
         shops = shops.len(),
         page_size = config.page_size.get(),
+        qps = %config.qps,
+        workers_per_shop = config.workers_per_shop,
         "extracting orders updated in [since, until)"
     );
+    let progress = Progress::new();
+    let layout = &layout;
+    let work = futures::stream::iter(shops.iter().enumerate())
+        .map(|(i, shop)| {
+            let progress = &progress;
+            async move {
+                let done = shop::extract(store, layout, source, shop, config, progress).await;
+                done.map(|d| (i, d))
+            }
+        })
+        .buffer_unordered(config.shops_at_once.max(1))
+        .try_collect::<Vec<(usize, ShopDone)>>();
+    let mut done = report_while(work, &progress, source, &shops).await?;
+    done.sort_by_key(|(i, _)| *i);
 
-    let mut files = Vec::with_capacity(shops.len());
-    let mut orders = 0;
-    let mut pages = 0;
-    for shop in &shops {
-        let done = shop::extract(store, &layout, source, shop, config).await?;
-        orders += done.file.rows;
-        pages += done.pages;
-        files.push(done.file);
-    }
-
-    let stats = source.stats();
+    let counters = counters(config, source, &shops, &done);
+    let orders: u64 = done.iter().map(|(_, d)| d.file.rows).sum();
     let mut manifest = Manifest::new(StageName::Extract, run_id, started_at);
     manifest.window = Some(config.window);
+    manifest.files = done.into_iter().map(|(_, d)| d.file).collect();
     manifest.shops = shops;
-    manifest.files = files;
     manifest.rows_in = orders;
     manifest.rows_out = orders;
-    manifest.counters = Some(Counters::Extract(ExtractCounters {
-        pages,
-        api_requests: stats.requests,
-        retries: stats.retries,
-        token_refreshes: stats.token_refreshes,
-    }));
-    store.put_manifest(&layout, &manifest).await?;
     tracing::info!(
         orders,
-        pages,
-        api_requests = stats.requests,
-        retries = stats.retries,
-        token_refreshes = stats.token_refreshes,
+        pages = counters.pages,
+        api_requests = counters.api_requests,
+        retries = counters.retries,
+        throttled = counters.retries_throttled,
+        token_refreshes = counters.token_refreshes,
         "extract finished"
     );
+    manifest.counters = Some(Counters::Extract(counters));
+    store.put_manifest(layout, &manifest).await?;
     Ok(manifest)
+}
+
+/// Awaits `work`, logging progress every few seconds meanwhile.
+async fn report_while<T, S: OrderSource>(
+    work: impl Future<Output = T>,
+    progress: &Progress,
+    source: &S,
+    shops: &[ShopCipher],
+) -> T {
+    tokio::pin!(work);
+    let mut ticks = tokio::time::interval(progress::EVERY);
+    ticks.tick().await;
+    loop {
+        tokio::select! {
+            result = &mut work => return result,
+            _ = ticks.tick() => {
+                let rates: Vec<f64> = shops.iter().filter_map(|s| source.pace(s)).map(|p| p.rate).collect();
+                let rate = (!rates.is_empty()).then(|| rates.iter().sum::<f64>() / rates.len() as f64);
+                progress.log(source.stats().requests, rate);
+            }
+        }
+    }
+}
+
+fn counters<S: OrderSource>(
+    config: &ExtractConfig,
+    source: &S,
+    shops: &[ShopCipher],
+    done: &[(usize, ShopDone)],
+) -> ExtractCounters {
+    let stats = source.stats();
+    let mut per_shop = BTreeMap::new();
+    for (i, d) in done {
+        let mut c = d.counters.clone();
+        if let Some(pace) = source.pace(&shops[*i]) {
+            c.throttled = pace.throttled;
+            c.final_rate_per_s = Some((pace.rate * 10.0).round() / 10.0);
+        }
+        per_shop.insert(shops[*i].to_string(), c);
+    }
+    ExtractCounters {
+        pages: per_shop.values().map(|c| c.pages).sum(),
+        api_requests: stats.requests,
+        retries: stats.retries(),
+        retries_throttled: stats.throttled,
+        retries_server_error: stats.server_errors,
+        retries_network: stats.network_errors,
+        retries_timestamp: stats.restamps,
+        token_refreshes: stats.token_refreshes,
+        duplicates_dropped: per_shop.values().map(|c| c.duplicates_dropped).sum(),
+        qps: config.qps.to_string(),
+        shops: per_shop,
+    }
 }
 
 /// The shops to read: the configured ones, or every authorized one.

@@ -53,9 +53,27 @@ pub struct RecordPage {
 pub struct SourceStats {
     /// HTTP requests sent, retries and token refreshes included.
     pub requests: u64,
-    /// Attempts repeated after a transient failure.
-    pub retries: u64,
+    /// Attempts repeated after a throttle, a server error, a network
+    /// failure, a refused timestamp.
+    pub throttled: u64,
+    pub server_errors: u64,
+    pub network_errors: u64,
+    pub restamps: u64,
     pub token_refreshes: u64,
+}
+
+impl SourceStats {
+    pub fn retries(&self) -> u64 {
+        self.throttled + self.server_errors + self.network_errors + self.restamps
+    }
+}
+
+/// How one shop is being paced.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct ShopPace {
+    pub throttled: u64,
+    /// Requests per second.
+    pub rate: f64,
 }
 
 /// What extract needs from a marketplace.
@@ -66,6 +84,9 @@ pub trait OrderSource: Sync {
     fn is_retryable(error: &Self::Error) -> bool;
 
     fn stats(&self) -> SourceStats;
+
+    /// How `shop`'s requests are paced, when the source paces them.
+    fn pace(&self, shop: &ShopCipher) -> Option<ShopPace>;
 
     /// The shops these credentials may read.
     fn shops(&self) -> impl Future<Output = Result<Vec<ShopCipher>, Self::Error>> + Send;

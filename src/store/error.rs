@@ -20,6 +20,12 @@ pub enum StoreError {
         #[source]
         source: std::io::Error,
     },
+    #[error("cannot make {path} private to its owner")]
+    Permissions {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
     #[error(
         "the {stage} stage has not finished for run {run_id:?}: {path} is missing; \
          run the {stage} stage for this run id first"
@@ -72,6 +78,7 @@ impl StoreError {
             StoreError::Open { .. }
             | StoreError::Backend { .. }
             | StoreError::Directory { .. }
+            | StoreError::Permissions { .. }
             | StoreError::MissingManifest { .. }
             | StoreError::Manifest { .. }
             | StoreError::Corrupt { .. }

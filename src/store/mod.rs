@@ -9,6 +9,7 @@
 mod error;
 pub mod layout;
 pub mod parquet_io;
+pub mod tokens;
 
 use std::sync::Arc;
 
@@ -29,6 +30,7 @@ pub struct Store {
     objects: Arc<dyn ObjectStore>,
     root: Path,
     location: String,
+    local: bool,
 }
 
 impl std::fmt::Debug for Store {
@@ -79,6 +81,7 @@ impl Store {
                 location: format!("s3://{bucket}/{}", prefix.trim_matches('/'))
                     .trim_end_matches('/')
                     .to_owned(),
+                local: false,
             });
         }
         let local = match url.split_once("://") {
@@ -108,6 +111,7 @@ impl Store {
             objects: Arc::new(objects),
             root: Path::default(),
             location: absolute.display().to_string(),
+            local: true,
         })
     }
 
@@ -122,6 +126,26 @@ impl Store {
             .split('/')
             .filter(|part| !part.is_empty())
             .fold(self.root.clone(), |path, part| path.child(part))
+    }
+
+    /// Makes a local file readable and writable by its owner only (a
+    /// no-op on S3, where the bucket's policy decides).
+    pub fn restrict_to_owner(&self, relative: &str) -> Result<(), StoreError> {
+        if !self.local {
+            return Ok(());
+        }
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let path = std::path::Path::new(&self.location).join(relative);
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).map_err(
+                |source| StoreError::Permissions {
+                    path: self.display(relative),
+                    source,
+                },
+            )?;
+        }
+        Ok(())
     }
 
     /// Where `relative` is, for people: `<store>/<relative>`.

@@ -6,7 +6,7 @@ mod flatten;
 use arrow::datatypes::SchemaRef;
 use tiktok_shop_api::{ApiClient, ApiError, OrdersPage, Window};
 
-use super::{Flattener, OrderSource, RawRecord, RecordPage, RowContext, SourceStats};
+use super::{Flattener, OrderSource, RawRecord, RecordPage, RowContext, ShopPace, SourceStats};
 use crate::schema::staged::{self, COLUMNS, Column};
 use crate::shop::ShopCipher;
 use crate::transform::cell::{Bad, Cell};
@@ -39,9 +39,20 @@ impl OrderSource for TikTokShop {
         let stats = self.client.stats();
         SourceStats {
             requests: stats.requests,
-            retries: stats.retries,
+            throttled: stats.throttled,
+            server_errors: stats.server_errors,
+            network_errors: stats.network_errors,
+            restamps: stats.restamps,
             token_refreshes: stats.token_refreshes,
         }
+    }
+
+    fn pace(&self, shop: &ShopCipher) -> Option<ShopPace> {
+        let stats = self.client.pacer()?.stats(shop.as_str());
+        Some(ShopPace {
+            throttled: stats.throttled,
+            rate: stats.rate,
+        })
     }
 
     async fn shops(&self) -> Result<Vec<ShopCipher>, ApiError> {
