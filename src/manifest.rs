@@ -184,10 +184,24 @@ pub struct ShopCounters {
     pub final_rate_per_s: Option<f64>,
 }
 
-#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
 pub struct TransformCounters {
     /// Older copies of an order read more than once in the run.
     pub duplicates_dropped: u64,
+    /// Rows whose column was cut to its size (and flagged in `etl_flags`).
+    #[serde(default)]
+    pub truncated_by_column: std::collections::BTreeMap<String, u64>,
+    /// Rows whose column held a value of the wrong type, stored as null
+    /// (and flagged in `etl_flags`).
+    #[serde(default)]
+    pub invalid_by_column: std::collections::BTreeMap<String, u64>,
+    /// Orders holding a field no column reads, by JSON path: what TikTok
+    /// added lately (the raw payload keeps it).
+    #[serde(default)]
+    pub unmapped_fields: std::collections::BTreeMap<String, u64>,
+    /// Line items dropped because their id was already in the same order.
+    #[serde(default)]
+    pub duplicate_line_items: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -268,6 +282,7 @@ mod tests {
         let mut manifest = Manifest::new(StageName::Transform, &run, Utc::now());
         manifest.counters = Some(Counters::Transform(TransformCounters {
             duplicates_dropped: 2,
+            ..TransformCounters::default()
         }));
         manifest.files.push(FileEntry {
             path: "runs/r/transform/order_lines/part-00000.parquet".into(),
@@ -276,10 +291,7 @@ mod tests {
             bytes: 10,
         });
         let json = serde_json::to_value(&manifest).unwrap();
-        assert_eq!(
-            json["counters"],
-            serde_json::json!({"duplicates_dropped": 2})
-        );
+        assert_eq!(json["counters"]["duplicates_dropped"], 2);
         assert_eq!(json["files"][0]["dataset"], "order_lines");
         let back: Manifest = serde_json::from_value(json).unwrap();
         assert_eq!(back, manifest);

@@ -14,7 +14,8 @@ use std::sync::Arc;
 
 use tiktok_shop_api::window::parse_time;
 use tiktok_shop_api::{
-    ApiClient, ApiConfig, Credentials, DEFAULT_AUTH_BASE_URL, DEFAULT_BASE_URL, Pacer, Rate, Window,
+    ApiClient, ApiConfig, Credentials, DEFAULT_AUTH_BASE_URL, DEFAULT_BASE_URL, Pacer, Rate,
+    Secret, Window,
 };
 
 use super::error::CliError;
@@ -27,6 +28,7 @@ use crate::source::tiktok::TikTokShop;
 use crate::store::Store;
 use crate::store::tokens::StoreTokens;
 use crate::telemetry::LogFormat;
+use crate::transform::Pii;
 
 /// Flags every binary has.
 #[derive(Debug, Clone, Args)]
@@ -200,6 +202,49 @@ impl ApiArgs {
             .with_token_store(Arc::new(tokens))
             .await?;
         Ok(TikTokShop::new(client))
+    }
+}
+
+/// How to transform the raw orders.
+#[derive(Debug, Clone, Args)]
+pub struct TransformArgs {
+    /// What to do with personal data (buyer and recipient names, phone,
+    /// address lines, e-mail, nickname, avatar, CPF): `keep` it as the API
+    /// sends it, `mask` it (first character and `***`), or `hash` it (hex
+    /// HMAC-SHA256 keyed with ETL_PII_HASH_KEY or ETL_PII_HASH_KEY_FILE, so
+    /// the same person hashes the same in every run and joins still work).
+    #[arg(long, env = "ETL_PII", value_enum, default_value_t = PiiPolicy::Keep)]
+    pub pii: PiiPolicy,
+}
+
+/// `--pii`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PiiPolicy {
+    Keep,
+    Mask,
+    Hash,
+}
+
+impl TransformArgs {
+    /// The policy, with the hash key read from the environment.
+    pub fn pii(&self) -> Result<Pii, CliError> {
+        Ok(match self.pii {
+            PiiPolicy::Keep => Pii::Keep,
+            PiiPolicy::Mask => Pii::Mask,
+            PiiPolicy::Hash => match Secret::from_env("ETL_PII_HASH_KEY")? {
+                Some(key) if key.expose().len() >= 16 => Pii::Hash(key),
+                Some(_) => {
+                    return Err(CliError::config(
+                        "ETL_PII_HASH_KEY is shorter than 16 characters: use a long random secret                          (e.g. `openssl rand -hex 32`), kept as safely as the database password",
+                    ));
+                }
+                None => {
+                    return Err(CliError::config(
+                        "--pii hash needs a key: set ETL_PII_HASH_KEY (or ETL_PII_HASH_KEY_FILE) to a long                          random secret, the same for every run so hashes stay comparable",
+                    ));
+                }
+            },
+        })
     }
 }
 

@@ -19,6 +19,9 @@ pub enum CliError {
     Shop(#[from] NotAShopCipher),
     #[error(transparent)]
     Api(#[from] ApiError),
+    /// A secret's `_FILE` cannot be read.
+    #[error(transparent)]
+    Secret(#[from] tiktok_shop_api::secret::SecretError),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
@@ -51,9 +54,10 @@ impl CliError {
 
     pub fn failure(&self) -> Failure {
         match self {
-            CliError::Config(_) | CliError::Shop(_) | CliError::FaultMarker { .. } => {
-                Failure::Fatal
-            }
+            CliError::Config(_)
+            | CliError::Shop(_)
+            | CliError::Secret(_)
+            | CliError::FaultMarker { .. } => Failure::Fatal,
             CliError::Api(e) => Failure::from_retryable(e.is_retryable()),
             CliError::Store(e) => e.failure(),
             CliError::Extract(e) => e.failure(),

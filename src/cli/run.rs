@@ -10,7 +10,7 @@
 
 use clap::Args;
 
-use super::args::{CommonArgs, ExtractArgs, LoadArgs};
+use super::args::{CommonArgs, ExtractArgs, LoadArgs, TransformArgs};
 use super::error::CliError;
 use super::stages::{extract_step, load_step, transform_step};
 use crate::manifest::{Manifest, StageName};
@@ -22,6 +22,8 @@ pub struct RunArgs {
     pub common: CommonArgs,
     #[command(flatten)]
     pub extract: ExtractArgs,
+    #[command(flatten)]
+    pub transform: TransformArgs,
     #[command(flatten)]
     pub load: LoadArgs,
     /// Start the local TikTok Shop API simulator in-process and extract from
@@ -44,6 +46,7 @@ pub struct RunReport {
 pub async fn run(args: &RunArgs) -> Result<RunReport, CliError> {
     let run_id = args.common.run_id_or_new()?;
     let load_config = args.load.config()?;
+    let pii = args.transform.pii()?;
     let mut extract_args = args.extract.clone();
     let sandbox = match args.sandbox {
         true => Some(super_sandbox::start(&mut extract_args).await?),
@@ -60,7 +63,7 @@ pub async fn run(args: &RunArgs) -> Result<RunReport, CliError> {
         extract.rows_out,
         extract.shops.len()
     );
-    let transform = transform_step(&args.common, &run_id).await?;
+    let transform = transform_step(&args.common, &run_id, pii).await?;
     println!(
         "transform: {} line items, {} orders rejected{}",
         transform.rows_out,

@@ -14,7 +14,7 @@ use std::process::ExitCode;
 use chrono::Utc;
 use clap::Parser;
 
-use super::args::{ApiArgs, CommonArgs, ExtractArgs, LoadArgs};
+use super::args::{ApiArgs, CommonArgs, ExtractArgs, LoadArgs, TransformArgs};
 use super::error::CliError;
 use super::exit::run_main;
 use super::fault;
@@ -24,7 +24,7 @@ use crate::manifest::Manifest;
 use crate::run_id::RunId;
 use crate::source::tiktok::TikTokOrders;
 use crate::store::Store;
-use crate::transform;
+use crate::transform::{self, Pii};
 
 /// Read every order updated in [--since, --until) from the TikTok Shop API,
 /// for each shop, into `<store>/runs/<run>/extract/` (one row per order, the
@@ -49,6 +49,8 @@ struct ExtractCli {
 struct TransformCli {
     #[command(flatten)]
     common: CommonArgs,
+    #[command(flatten)]
+    transform: TransformArgs,
 }
 
 /// Load the staged rows of a run into the staging table (SQLite or SQL
@@ -78,7 +80,8 @@ pub fn transform_main(args: Vec<OsString>) -> ExitCode {
     let cli = TransformCli::parse_from(args);
     run_main(cli.common.log.log_format, || async {
         let run_id = cli.common.run_id("transform")?;
-        let manifest = transform_step(&cli.common, &run_id).await?;
+        let pii = cli.transform.pii()?;
+        let manifest = transform_step(&cli.common, &run_id, pii).await?;
         print_summary(&manifest, &cli.common.store);
         Ok(())
     })
@@ -123,10 +126,11 @@ pub(super) async fn extract_step(
 pub(super) async fn transform_step(
     common: &CommonArgs,
     run_id: &RunId,
+    pii: Pii,
 ) -> Result<Manifest, CliError> {
     fault::injected()?;
     let store = Store::open(&common.store)?;
-    Ok(transform::run(&store, run_id, &TikTokOrders).await?)
+    Ok(transform::run(&store, run_id, &TikTokOrders, pii).await?)
 }
 
 pub(super) async fn load_step(

@@ -327,20 +327,20 @@ mod tests {
 
     #[test]
     fn text_longer_than_its_column_in_utf16_units_is_refused() {
-        let fits = "é".repeat(1000); // 2000 bytes, 1000 units.
+        let fits = "é".repeat(4000); // 8000 bytes, 4000 units.
         check(
             &mut Checks::new("r".into()),
             &batch("r", &[("o", "i", Some(&fits), 0)]),
         )
         .unwrap();
-        let emoji = "😀".repeat(501); // 501 chars, 1002 UTF-16 units.
+        let emoji = "😀".repeat(2001); // 2001 chars, 4002 UTF-16 units.
         let err = check(
             &mut Checks::new("r".into()),
             &batch("r", &[("o", "i", Some(&emoji), 0)]),
         )
         .unwrap_err();
         assert!(
-            err.contains("column buyer_message of order_id=o, item_id=i is 1002 UTF-16 units"),
+            err.contains("column buyer_message of order_id=o, item_id=i is 4002 UTF-16 units"),
             "{err}"
         );
     }

@@ -11,6 +11,7 @@
 //! of it implementing both traits, a staged column table and its SQL DDL;
 //! the stages, the store layout and the manifests stay as they are.
 
+pub mod json;
 pub mod tiktok;
 
 use std::future::Future;
@@ -21,6 +22,7 @@ use tiktok_shop_api::Window;
 use crate::schema::staged::Column;
 use crate::shop::ShopCipher;
 use crate::transform::cell::{Bad, Cell};
+use crate::transform::pii::Pii;
 
 /// One record as a source returned it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -107,6 +109,48 @@ pub trait OrderSource: Sync {
 pub struct RowContext<'a> {
     pub run_id: &'a str,
     pub shop_cipher: &'a str,
+    /// What happens to personal data.
+    pub pii: &'a Pii,
+    /// For each column: whether [`RowContext::pii`] applies to it.
+    pub pii_columns: &'a [bool],
+}
+
+/// What flattening noticed besides rows and rejects, summed over records.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Notes {
+    /// Rows whose column (by index) was cut to its size.
+    pub truncated: Vec<u64>,
+    /// Rows whose column (by index) held a value of the wrong type, stored
+    /// as null.
+    pub invalid: Vec<u64>,
+    /// Records with a field no column reads, by JSON path
+    /// (`payment.new_fee`, `line_items[].new_flag`).
+    pub unmapped: std::collections::BTreeMap<String, u64>,
+    /// Line items dropped because their id was already in the same record.
+    pub duplicate_items: u64,
+}
+
+impl Notes {
+    pub fn new(columns: usize) -> Notes {
+        Notes {
+            truncated: vec![0; columns],
+            invalid: vec![0; columns],
+            ..Notes::default()
+        }
+    }
+
+    pub fn add(&mut self, other: Notes) {
+        for (a, b) in self.truncated.iter_mut().zip(other.truncated) {
+            *a += b;
+        }
+        for (a, b) in self.invalid.iter_mut().zip(other.invalid) {
+            *a += b;
+        }
+        for (path, n) in other.unmapped {
+            *self.unmapped.entry(path).or_default() += n;
+        }
+        self.duplicate_items += other.duplicate_items;
+    }
 }
 
 /// What transform needs from a marketplace.
@@ -118,6 +162,12 @@ pub trait Flattener: Sync {
     fn schema(&self) -> SchemaRef;
 
     /// One record's JSON to its rows, each a cell per column of
-    /// [`Flattener::columns`]; or why the record cannot be staged.
-    fn flatten(&self, payload: &str, context: &RowContext) -> Result<Vec<Vec<Cell>>, Bad>;
+    /// [`Flattener::columns`] borrowing from `payload`; or why the record
+    /// cannot be staged. What had to change is added to `notes`.
+    fn flatten<'a>(
+        &self,
+        payload: &'a str,
+        context: &RowContext,
+        notes: &mut Notes,
+    ) -> Result<Vec<Vec<Cell<'a>>>, Bad>;
 }

@@ -130,6 +130,17 @@ pub async fn read_projected(
     expected: &Schema,
     columns: Option<&[&str]>,
 ) -> Result<BatchStream, StoreError> {
+    read_batches(store, relative, expected, columns, READ_BATCH_ROWS).await
+}
+
+/// [`read_projected`] in batches of `batch_rows` rows.
+pub async fn read_batches(
+    store: &Store,
+    relative: &str,
+    expected: &Schema,
+    columns: Option<&[&str]>,
+    batch_rows: usize,
+) -> Result<BatchStream, StoreError> {
     let display = store.display(relative);
     let path = store.path(relative);
     let meta = match store.objects().head(&path).await {
@@ -149,7 +160,7 @@ pub async fn read_projected(
         }
     };
     let stream = builder
-        .with_batch_size(READ_BATCH_ROWS)
+        .with_batch_size(batch_rows.max(1))
         .build()
         .map_err(|e| corrupt(&display, e))?;
     Ok(stream.map_err(move |e| corrupt(&display, e)).boxed())

@@ -8,6 +8,9 @@ use crate::store::StoreError;
 pub enum TransformError {
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A worker thread died (a bug, or the process is being shut down).
+    #[error("a transform worker stopped unexpectedly")]
+    Task(#[source] Box<dyn std::error::Error + Send + Sync>),
     /// Rows could not become a batch of their schema (a bug).
     #[error("cannot build a batch of {what}")]
     Batch {
@@ -21,7 +24,7 @@ impl TransformError {
     pub fn failure(&self) -> Failure {
         match self {
             TransformError::Store(e) => e.failure(),
-            TransformError::Batch { .. } => Failure::Fatal,
+            TransformError::Batch { .. } | TransformError::Task(_) => Failure::Fatal,
         }
     }
 }

@@ -1,41 +1,52 @@
 //! The transform stage: raw orders to staged line-item rows.
 //!
 //! Reads the raw files the extract manifest lists, keeps the newest copy of
-//! each order ([`dedup`]), flattens each into one row per line item (the
-//! source's [`Flattener`]) and writes `order_lines/` and `rejects/`. A record
-//! that cannot be read never stops the others: it becomes a reject with a
-//! reason, and the manifest counts rejects by reason.
+//! each order ([`dedup`], from the `order_id` and `update_time` columns
+//! alone), then reads the payloads once, in batches that blocking threads
+//! flatten in parallel ([`batch`], through the source's [`Flattener`]);
+//! results are written in input order, so the output is the same whatever
+//! the timing. At most a few batches are in flight: memory follows the
+//! batch size, not the run. A record that cannot be staged never stops the
+//! others: it becomes a reject with a reason, and the manifest counts
+//! rejects by reason, cut and unreadable fields by column, and fields the
+//! source sent that no column reads, by path.
 
+mod batch;
 pub mod cell;
 mod dedup;
 mod error;
+pub mod pii;
 mod rejects;
 mod rows;
 
+use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Instant;
 
-use arrow::array::{Array, AsArray, RecordBatch};
 use chrono::Utc;
 use futures::TryStreamExt;
 
 pub use error::TransformError;
+pub use pii::Pii;
 
 use crate::manifest::{Counters, Dataset, FileEntry, Manifest, StageName, TransformCounters};
 use crate::run_id::RunId;
 use crate::schema::{raw, rejects as rejects_schema};
-use crate::source::{Flattener, RowContext};
+use crate::source::{Flattener, Notes};
 use crate::store::parquet_io::{self, ParquetSink};
 use crate::store::{RunLayout, Store};
-use rejects::{Reject, RejectBatch};
-use rows::RowBuilder;
+use batch::{Input, Output, Shared};
 
-/// Rows gathered before a batch is written.
-const BATCH_ROWS: usize = 8 * 1024;
+/// Raw orders per unit of parallel work.
+const BATCH_ORDERS: usize = 1024;
 
-pub async fn run<F: Flattener>(
+/// Runs the stage for `run_id` with `flattener`, personal data treated as
+/// `pii` says.
+pub async fn run<F: Flattener + Clone + Send + 'static>(
     store: &Store,
     run_id: &RunId,
     flattener: &F,
+    pii: Pii,
 ) -> Result<Manifest, TransformError> {
     let started_at = Utc::now();
     let clock = Instant::now();
@@ -44,162 +55,156 @@ pub async fn run<F: Flattener>(
     store.begin_stage(&layout, StageName::Transform).await?;
 
     let raw_files: Vec<&FileEntry> = upstream.files_of(Dataset::Raw).collect();
-    let keep = dedup::newest_copies(store, &raw_files).await?;
-    let mut work = Work {
-        flattener,
-        lines: ParquetSink::create(
-            store,
-            &layout.order_lines_part(0),
-            Dataset::OrderLines,
-            flattener.schema(),
-        )?,
-        rejects: ParquetSink::create(
-            store,
-            &layout.rejects_part(0),
-            Dataset::Rejects,
-            rejects_schema::schema(),
-        )?,
-        rows: RowBuilder::new(flattener.columns(), flattener.schema()),
-        rejected: RejectBatch::default(),
-        manifest: Manifest::new(StageName::Transform, run_id, started_at),
-        duplicates_dropped: 0,
+    let keep = Arc::new(dedup::newest_copies(store, &raw_files).await?);
+    let columns = flattener.columns();
+    let shared = Arc::new(Shared {
+        flattener: flattener.clone(),
+        run_id: run_id.to_string(),
+        pii,
+        pii_columns: columns
+            .iter()
+            .map(|c| pii::COLUMNS.contains(&c.name))
+            .collect(),
         rejected_at_ms: started_at.timestamp_millis(),
-    };
+    });
+    let mut lines = ParquetSink::create(
+        store,
+        &layout.order_lines_part(0),
+        Dataset::OrderLines,
+        flattener.schema(),
+    )?;
+    let mut rejects = ParquetSink::create(
+        store,
+        &layout.rejects_part(0),
+        Dataset::Rejects,
+        rejects_schema::schema(),
+    )?;
+    let mut totals = Totals::new(columns.len());
     let mut position = 0usize;
+    let parallel = std::thread::available_parallelism().map_or(2, |n| n.get());
     for file in raw_files {
-        let mut batches = parquet_io::read(store, &file.path, &raw::schema()).await?;
-        while let Some(batch) = batches.try_next().await? {
-            for row in 0..batch.num_rows() {
-                work.manifest.rows_in += 1;
-                if keep[position] {
-                    work.order(&batch, row, &file.path, run_id.as_str()).await?;
-                } else {
-                    work.duplicates_dropped += 1;
+        let source_file: Arc<str> = Arc::from(file.path.as_str());
+        let batches =
+            parquet_io::read_batches(store, &file.path, &raw::schema(), None, BATCH_ORDERS).await?;
+        let mut outputs = batches
+            .map_err(TransformError::from)
+            .map_ok(|batch| {
+                let rows = batch.num_rows();
+                let input = Input {
+                    keep: keep[position..position + rows].to_vec(),
+                    batch,
+                    source_file: Arc::clone(&source_file),
+                };
+                position += rows;
+                let shared = Arc::clone(&shared);
+                async move {
+                    tokio::task::spawn_blocking(move || batch::transform(&shared, input))
+                        .await
+                        .map_err(|e| TransformError::Task(Box::new(e)))?
                 }
-                position += 1;
-            }
+            })
+            .try_buffered(parallel + 1);
+        while let Some(output) = outputs.try_next().await? {
+            lines.write(&output.staged).await?;
+            rejects.write(&output.rejects).await?;
+            totals.add(output, clock);
+        }
+    }
+    let mut manifest = Manifest::new(StageName::Transform, run_id, started_at);
+    manifest.files = vec![lines.finish().await?, rejects.finish().await?];
+    totals.fill(&mut manifest, columns);
+    manifest.finished_at = Utc::now();
+    store.put_manifest(&layout, &manifest).await?;
+    log_done(&manifest, &totals, clock);
+    Ok(manifest)
+}
+
+/// What every batch added up to.
+struct Totals {
+    orders_in: u64,
+    rows_out: u64,
+    duplicates_dropped: u64,
+    rejects_by_reason: BTreeMap<&'static str, u64>,
+    notes: Notes,
+    logged: Instant,
+}
+
+impl Totals {
+    fn new(columns: usize) -> Totals {
+        Totals {
+            orders_in: 0,
+            rows_out: 0,
+            duplicates_dropped: 0,
+            rejects_by_reason: BTreeMap::new(),
+            notes: Notes::new(columns),
+            logged: Instant::now(),
+        }
+    }
+
+    fn add(&mut self, output: Output, clock: Instant) {
+        self.orders_in += output.orders_in;
+        self.rows_out += output.staged.num_rows() as u64;
+        self.duplicates_dropped += output.duplicates_dropped;
+        for (reason, n) in output.rejects_by_reason {
+            *self.rejects_by_reason.entry(reason).or_default() += n;
+        }
+        self.notes.add(output.notes);
+        if self.logged.elapsed() >= std::time::Duration::from_secs(5) {
+            self.logged = Instant::now();
             tracing::info!(
-                orders = work.manifest.rows_in,
-                rows = work.manifest.rows_out,
-                rejected = work.manifest.rejected(),
+                orders = self.orders_in,
+                rows = self.rows_out,
+                rejected = self.rejects_by_reason.values().sum::<u64>(),
                 orders_per_s =
-                    (work.manifest.rows_in as f64 / clock.elapsed().as_secs_f64().max(1e-3)) as u64,
+                    (self.orders_in as f64 / clock.elapsed().as_secs_f64().max(1e-3)) as u64,
                 "transforming"
             );
         }
     }
-    let manifest = work.finish().await?;
-    store.put_manifest(&layout, &manifest).await?;
+
+    fn fill(&self, manifest: &mut Manifest, columns: &[crate::schema::staged::Column]) {
+        let by_column = |counts: &[u64]| -> BTreeMap<String, u64> {
+            columns
+                .iter()
+                .zip(counts)
+                .filter(|(_, n)| **n > 0)
+                .map(|(c, n)| (c.name.to_owned(), *n))
+                .collect()
+        };
+        manifest.rows_in = self.orders_in;
+        manifest.rows_out = self.rows_out;
+        manifest.rejects_by_reason = self
+            .rejects_by_reason
+            .iter()
+            .map(|(r, n)| ((*r).to_owned(), *n))
+            .collect();
+        manifest.counters = Some(Counters::Transform(TransformCounters {
+            duplicates_dropped: self.duplicates_dropped,
+            truncated_by_column: by_column(&self.notes.truncated),
+            invalid_by_column: by_column(&self.notes.invalid),
+            unmapped_fields: self.notes.unmapped.clone(),
+            duplicate_line_items: self.notes.duplicate_items,
+        }));
+    }
+}
+
+fn log_done(manifest: &Manifest, totals: &Totals, clock: Instant) {
+    let truncated: u64 = totals.notes.truncated.iter().sum();
+    let invalid: u64 = totals.notes.invalid.iter().sum();
+    if !totals.notes.unmapped.is_empty() {
+        let paths: Vec<&str> = totals.notes.unmapped.keys().map(String::as_str).collect();
+        tracing::info!(
+            fields = %paths.join(", "),
+            "the API sent fields no column reads (kept in the raw payload; see the transform manifest)"
+        );
+    }
     tracing::info!(
         orders_in = manifest.rows_in,
         rows_out = manifest.rows_out,
         rejected = manifest.rejected(),
+        truncated,
+        invalid,
         seconds = clock.elapsed().as_secs_f64(),
         "transform done"
     );
-    Ok(manifest)
-}
-
-/// The outputs of a transform while it runs.
-struct Work<'f, F> {
-    flattener: &'f F,
-    lines: ParquetSink,
-    rejects: ParquetSink,
-    rows: RowBuilder,
-    rejected: RejectBatch,
-    manifest: Manifest,
-    duplicates_dropped: u64,
-    rejected_at_ms: i64,
-}
-
-impl<F: Flattener> Work<'_, F> {
-    async fn order(
-        &mut self,
-        batch: &RecordBatch,
-        row: usize,
-        source_file: &str,
-        run_id: &str,
-    ) -> Result<(), TransformError> {
-        let column = |name: &str| {
-            batch
-                .column_by_name(name)
-                .expect("the raw schema was checked on read")
-        };
-        let shop_cipher = column("shop_cipher").as_string::<i32>().value(row);
-        let order_ids = column("order_id").as_string::<i32>();
-        let payload = column("payload").as_string::<i64>().value(row);
-        let context = RowContext {
-            run_id,
-            shop_cipher,
-        };
-        match self.flattener.flatten(payload, &context) {
-            Ok(rows) => {
-                for cells in &rows {
-                    self.rows.push(cells);
-                }
-                self.manifest.rows_out += rows.len() as u64;
-                if self.rows.len() >= BATCH_ROWS {
-                    self.flush_lines().await?;
-                }
-            }
-            Err(bad) => {
-                let order_id = (!order_ids.is_null(row)).then(|| order_ids.value(row));
-                tracing::debug!(order_id, reason = bad.reason, detail = %bad.detail, "order rejected");
-                let reject = Reject {
-                    shop_cipher,
-                    order_id,
-                    reason: bad.reason,
-                    detail: &bad.detail,
-                    source_file,
-                    payload,
-                };
-                self.rejected.push(&reject, self.rejected_at_ms);
-                *self
-                    .manifest
-                    .rejects_by_reason
-                    .entry(bad.reason.to_owned())
-                    .or_default() += 1;
-                if self.rejected.len() >= BATCH_ROWS {
-                    self.flush_rejects().await?;
-                }
-            }
-        }
-        Ok(())
-    }
-
-    async fn flush_lines(&mut self) -> Result<(), TransformError> {
-        let batch = self.rows.finish().map_err(|source| TransformError::Batch {
-            what: "staged rows",
-            source,
-        })?;
-        Ok(self.lines.write(&batch).await?)
-    }
-
-    async fn flush_rejects(&mut self) -> Result<(), TransformError> {
-        let batch = self
-            .rejected
-            .finish()
-            .map_err(|source| TransformError::Batch {
-                what: "rejects",
-                source,
-            })?;
-        Ok(self.rejects.write(&batch).await?)
-    }
-
-    async fn finish(mut self) -> Result<Manifest, TransformError> {
-        if !self.rows.is_empty() {
-            self.flush_lines().await?;
-        }
-        if self.rejected.len() > 0 {
-            self.flush_rejects().await?;
-        }
-        let files: Vec<FileEntry> = vec![self.lines.finish().await?, self.rejects.finish().await?];
-        let mut manifest = self.manifest;
-        manifest.files = files;
-        manifest.counters = Some(Counters::Transform(TransformCounters {
-            duplicates_dropped: self.duplicates_dropped,
-        }));
-        manifest.finished_at = Utc::now();
-        Ok(manifest)
-    }
 }

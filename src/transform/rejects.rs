@@ -41,10 +41,6 @@ impl RejectBatch {
         self.rows += 1;
     }
 
-    pub fn len(&self) -> usize {
-        self.rows
-    }
-
     pub fn finish(&mut self) -> Result<RecordBatch, arrow::error::ArrowError> {
         self.rows = 0;
         let columns: Vec<ArrayRef> = vec![

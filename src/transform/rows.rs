@@ -48,20 +48,12 @@ impl RowBuilder {
         }
     }
 
-    pub fn len(&self) -> usize {
-        self.rows
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.rows == 0
-    }
-
     /// Appends one row; its cells come from the source's flattener, so each
     /// matches its column's kind.
-    pub fn push(&mut self, row: &[Cell]) {
+    pub fn push(&mut self, row: &[Cell<'_>]) {
         for (builder, cell) in self.builders.iter_mut().zip(row) {
             match (builder, cell) {
-                (Builder::Text(b), Cell::Text(v)) => b.append_value(v),
+                (Builder::Text(b), Cell::Text(v)) => b.append_value(v.as_ref()),
                 (Builder::Money(b), Cell::Money(v)) => b.append_value(*v),
                 (Builder::Time(b), Cell::Time(v)) => b.append_value(*v),
                 (Builder::Bool(b), Cell::Bool(v)) => b.append_value(*v),

@@ -24,6 +24,8 @@ pub(super) enum Answer {
     },
     TokenExpired(ApiError),
     Timestamp(ApiError),
+    /// The access token was refused as invalid.
+    TokenInvalid(ApiError),
     /// The token endpoint refused the refresh token (re-read the store, or
     /// the seller must authorize again).
     RefreshRefused(ApiError),
@@ -130,6 +132,11 @@ pub(super) fn judge(
         Verdict::TokenExpired => Attempt::Answer(Answer::TokenExpired(rejected(
             "access token expired".to_owned(),
             "refresh it or set a new TIKTOK_ACCESS_TOKEN".to_owned(),
+        ))),
+        Verdict::TokenInvalid => Attempt::Answer(Answer::TokenInvalid(rejected(
+            "access token invalid".to_owned(),
+            "refresh it or set TIKTOK_ACCESS_TOKEN (and TIKTOK_REFRESH_TOKEN) to the shop's current tokens"
+                .to_owned(),
         ))),
         Verdict::Timestamp => Attempt::Answer(Answer::Timestamp(rejected(
             "the API rejected the request timestamp".to_owned(),

@@ -179,6 +179,9 @@ pub(crate) enum Verdict {
     TokenExpired,
     /// 36009004 about the timestamp: re-stamp and retry once.
     Timestamp,
+    /// 36009004 about the access token: fatal, unless the token was replaced
+    /// by a refresh while the request was on its way (the old one revoked).
+    TokenInvalid,
     /// Retrying will not help.
     Fatal { problem: String, advice: String },
 }
@@ -297,10 +300,7 @@ fn classify_invalid(message: &str) -> Verdict {
         || lower.contains("access-token")
         || lower.contains("credentials")
     {
-        fatal(
-            "access token invalid",
-            "refresh it or set TIKTOK_ACCESS_TOKEN (and TIKTOK_REFRESH_TOKEN) to the shop's current tokens",
-        )
+        Verdict::TokenInvalid
     } else if lower.contains("app_key") || lower.contains("app key") {
         fatal(
             "the app key was rejected",
@@ -372,20 +372,14 @@ mod tests {
 
     #[test]
     fn fatal_answers_say_what_to_do() {
-        let table: [(u16, i64, &str, &str); 9] = [
+        for message in [
+            "Invalid credentials. The 'x-tts-access-token' header is invalid.",
+            "Invalid access_token",
+        ] {
+            assert_eq!(verdict(400, Some(36009004), message), Verdict::TokenInvalid);
+        }
+        let table: [(u16, i64, &str, &str); 7] = [
             (401, 106001, "Invalid sign", "TIKTOK_APP_SECRET"),
-            (
-                400,
-                36009004,
-                "Invalid credentials. The 'x-tts-access-token' header is invalid.",
-                "TIKTOK_ACCESS_TOKEN",
-            ),
-            (
-                400,
-                36009004,
-                "Invalid access_token",
-                "access token invalid",
-            ),
             (400, 36009004, "Invalid app_key", "TIKTOK_APP_KEY"),
             (
                 400,

@@ -24,6 +24,9 @@ use crate::error::{ApiError, Host};
 use crate::request::{Call, REFRESH_PATH, Target, signed_url, token_header};
 use crate::sign;
 
+/// Expired-token answers one call may meet (each followed by a refresh,
+/// or by the token another request just refreshed).
+const MAX_REFRESHES: u32 = 4;
 /// Throttled attempts one call may meet before giving up (exit 1).
 const MAX_THROTTLES: u32 = 60;
 /// A `Retry-After` longer than this (an hourly quota) fails the call
@@ -36,7 +39,7 @@ impl ApiClient {
         call: &Call,
         parse: impl Fn(String, Option<&RawValue>) -> Result<T, String>,
     ) -> Result<T, ApiError> {
-        let mut refreshed = false;
+        let mut refreshes = 0;
         let mut restamped = false;
         loop {
             if matches!(call.target, Target::Signed { .. }) {
@@ -47,7 +50,10 @@ impl ApiClient {
                 Answer::Success { request_id, body } => {
                     return parse_success(call, request_id, &body, &parse);
                 }
-                Answer::TokenExpired(error) if refreshed => {
+                // Concurrent requests can use up a fresh token before this
+                // one retries (test sandboxes expire tokens after a few
+                // calls); a token that expires again and again is broken.
+                Answer::TokenExpired(error) if refreshes >= MAX_REFRESHES => {
                     return Err(error.reworded(
                         "the access token is still expired right after a refresh",
                         "have the seller authorize the app again, then set the new TIKTOK_ACCESS_TOKEN and \
@@ -56,7 +62,7 @@ impl ApiClient {
                 }
                 Answer::TokenExpired(error) => {
                     self.refresh(generation, error).await?;
-                    refreshed = true;
+                    refreshes += 1;
                 }
                 Answer::Timestamp(error) if restamped => {
                     return Err(error.reworded(
@@ -77,7 +83,15 @@ impl ApiClient {
                     self.counters.restamps.fetch_add(1, Ordering::Relaxed);
                     restamped = true;
                 }
-                Answer::RefreshRefused(error) => return Err(error),
+                // A refresh revoked the token this request carried while it
+                // was on its way: send it again with the new one.
+                Answer::TokenInvalid(_)
+                    if refreshes < MAX_REFRESHES
+                        && self.tokens.current().generation != generation =>
+                {
+                    refreshes += 1;
+                }
+                Answer::TokenInvalid(error) | Answer::RefreshRefused(error) => return Err(error),
             }
         }
     }

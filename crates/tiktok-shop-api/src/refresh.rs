@@ -69,7 +69,11 @@ impl ApiClient {
                 return self.use_grant(grant).await;
             }
             Answer::RefreshRefused(error) => error,
-            Answer::TokenExpired(error) | Answer::Timestamp(error) => return Err(error),
+            Answer::TokenExpired(error)
+            | Answer::Timestamp(error)
+            | Answer::TokenInvalid(error) => {
+                return Err(error);
+            }
         };
         if self.adopt_stored_tokens("after a refused refresh").await? {
             return Ok(());

@@ -1,121 +1,253 @@
-//! One order to its line-item rows, following the staged column table.
+//! One TikTok Shop order to its line-item rows, following the plan
+//! (`plan.rs`): the order is parsed once into a borrowed tree, its keys put
+//! in their slots, its order-level cells converted once and shared by every
+//! line item's row.
 //!
-//! An order becomes all of its rows or none: the first value that cannot be
-//! read makes the whole order a reject, with the reason.
+//! An order becomes a reject only when it cannot be represented: not JSON,
+//! no order id, no `update_time` (the load keeps the newest version of a row
+//! by it), no line items, a line item without an id, an amount that is not
+//! a number. Anything else is kept: a text longer than its column is cut, a
+//! field of the wrong type is stored as null, and both are named in the
+//! row's `etl_flags` and counted; a line item id repeated in one order keeps
+//! its first line (counted).
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 
-use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::schema::staged::{COLUMNS, Kind, Origin};
-use crate::source::RowContext as Context;
-use crate::transform::cell::{self, Bad, Cell};
+use super::plan::{PLAN, Read};
+use crate::schema::staged::{COLUMNS, Kind};
+use crate::source::json::Json;
+use crate::source::{Notes, RowContext};
+use crate::transform::cell::{self, Bad, Cell, Converted};
 
-/// Flattens one order's payload into rows (one per line item), each row a
-/// cell per column of [`COLUMNS`].
-pub fn flatten(payload: &str, context: &Context) -> Result<Vec<Vec<Cell>>, Bad> {
-    let order: Value = serde_json::from_str(payload)
+/// Flattens one order's payload into rows (one per line item), each a cell
+/// per column of [`COLUMNS`].
+pub fn flatten<'a>(
+    payload: &'a str,
+    context: &RowContext,
+    notes: &mut Notes,
+) -> Result<Vec<Vec<Cell<'a>>>, Bad> {
+    let order = Json::parse(payload)
         .map_err(|e| Bad::new("bad_json", format!("the payload is not JSON: {e}")))?;
-    if !order.is_object() {
+    let Some(fields) = order.as_object() else {
         return Err(Bad::new("bad_json", "the payload is not a JSON object"));
-    }
+    };
+    let plan = &*PLAN;
+    let mut unmapped = Vec::new();
+    let mut order_slots = vec![None; plan.order_slots];
+    plan.order
+        .resolve(fields, &mut order_slots, "", &mut unmapped);
     let items = match order.get("line_items") {
-        Some(Value::Array(items)) if !items.is_empty() => items,
-        Some(Value::Array(_)) | None | Some(Value::Null) => {
+        Some(Json::Array(items)) if !items.is_empty() => items,
+        Some(Json::Array(_)) | None | Some(Json::Null) => {
             return Err(Bad::new("no_line_items", "the order has no line_items"));
         }
         Some(other) => {
             return Err(Bad::new(
                 "bad_json",
-                format!("line_items is not an array: {other}"),
+                format!("line_items is not an array: {}", other.to_json_text()),
             ));
         }
     };
-    let districts = districts(&order);
-    let mut seen_items = HashSet::with_capacity(items.len());
-    let mut rows = Vec::with_capacity(items.len());
-    for item in items {
-        let row = row(&order, item, &districts, context)?;
-        let item_id = match &row[ITEM_ID] {
-            Cell::Text(id) => id.clone(),
-            _ => unreachable!("item_id is required, so row() never leaves it null"),
+    let mut shared = Row::new();
+    let districts = districts(order_slots[plan.district_slot]);
+    for (index, read) in plan.reads.iter().enumerate() {
+        let value = match *read {
+            Read::Order(slot) => convert(index, order_slots[slot])?,
+            Read::OrderJson(slot) => json_text(index, order_slots[slot]),
+            Read::District(level) => {
+                let name = districts.iter().find(|(l, _)| l == level).map(|(_, n)| n);
+                convert(index, name)?
+            }
+            _ => continue,
         };
-        if !seen_items.insert(item_id.clone()) {
+        shared.set(index, value, context);
+    }
+    let mut rows = Vec::with_capacity(items.len());
+    let mut seen_items = HashSet::with_capacity(items.len());
+    let mut item_unmapped = Vec::new();
+    for item in items {
+        let Some(item_fields) = item.as_object() else {
             return Err(Bad::new(
-                "duplicate_line_item",
-                format!("line item {item_id} appears twice in the order"),
+                "bad_json",
+                format!("a line item is not an object: {}", item.to_json_text()),
             ));
+        };
+        let mut item_slots = vec![None; plan.item_slots];
+        plan.item.resolve(
+            item_fields,
+            &mut item_slots,
+            "line_items[].",
+            &mut item_unmapped,
+        );
+        let mut row = shared.clone();
+        for (index, read) in plan.reads.iter().enumerate() {
+            let value = match *read {
+                Read::Item(slot) => convert(index, item_slots[slot])?,
+                Read::ItemJson(slot) => json_text(index, item_slots[slot]),
+                Read::ItemTaxTotal(slot) => Converted::Cell(item_tax_total(item_slots[slot])?),
+                Read::RunId => Converted::Cell(Cell::Text(Cow::Owned(context.run_id.to_owned()))),
+                Read::Shop => {
+                    Converted::Cell(Cell::Text(Cow::Owned(context.shop_cipher.to_owned())))
+                }
+                Read::UnitQuantity => Converted::Cell(Cell::Int(1)),
+                _ => continue,
+            };
+            row.set(index, value, context);
         }
-        rows.push(row);
+        let item_id = match &row.cells[ITEM_ID] {
+            Cell::Text(id) => id.to_string(),
+            _ => return Err(Bad::new("missing_field", "item_id is missing")),
+        };
+        if !seen_items.insert(item_id) {
+            notes.duplicate_items += 1;
+            continue;
+        }
+        rows.push(row.finish(notes));
+    }
+    item_unmapped.sort_unstable();
+    item_unmapped.dedup();
+    for path in unmapped.into_iter().chain(item_unmapped) {
+        *notes.unmapped.entry(path).or_default() += 1;
     }
     Ok(rows)
 }
 
 const ITEM_ID: usize = 3;
 
-fn row(
-    order: &Value,
-    item: &Value,
-    districts: &[(String, String)],
-    context: &Context,
-) -> Result<Vec<Cell>, Bad> {
-    let mut cells = Vec::with_capacity(COLUMNS.len());
-    for column in COLUMNS {
-        let cell = match column.origin {
-            Origin::RunId => Cell::Text(context.run_id.to_owned()),
-            Origin::Shop => Cell::Text(context.shop_cipher.to_owned()),
-            Origin::Order(path) => cell::convert(column.kind, lookup(order, path), column.name)?,
-            Origin::Item(path) => cell::convert(column.kind, lookup(item, path), column.name)?,
-            Origin::District(level) => {
-                let name = districts
-                    .iter()
-                    .find(|(l, _)| l == level)
-                    .map(|(_, name)| Value::String(name.clone()));
-                cell::convert(column.kind, name.as_ref(), column.name)?
-            }
-            Origin::ItemTaxTotal => item_tax_total(item)?,
-            Origin::UnitQuantity => Cell::Int(1),
-            Origin::RowHash => Cell::Text(row_hash(&cells)),
-        };
-        if column.required && cell == Cell::Null {
-            return Err(Bad::new(
-                "missing_field",
-                format!("{} is missing", column.name),
-            ));
-        }
-        cells.push(cell);
-    }
-    Ok(cells)
+/// A row being filled: its cells and what had to change.
+#[derive(Clone)]
+struct Row<'a> {
+    cells: Vec<Cell<'a>>,
+    truncated: Vec<usize>,
+    invalid: Vec<usize>,
 }
 
-/// Follows a `.`-separated path of object keys.
-fn lookup<'v>(value: &'v Value, path: &str) -> Option<&'v Value> {
-    path.split('.').try_fold(value, |v, key| v.get(key))
+impl<'a> Row<'a> {
+    fn new() -> Row<'a> {
+        Row {
+            cells: vec![Cell::Null; COLUMNS.len()],
+            truncated: Vec::new(),
+            invalid: Vec::new(),
+        }
+    }
+
+    fn set(&mut self, index: usize, value: Converted<'a>, context: &RowContext) {
+        let cell = match value {
+            Converted::Cell(cell) => cell,
+            Converted::Truncated(cell) => {
+                self.truncated.push(index);
+                cell
+            }
+            Converted::Invalid => {
+                self.invalid.push(index);
+                Cell::Null
+            }
+        };
+        self.cells[index] = match &context.pii_columns[index] {
+            true => context.pii.apply(cell),
+            false => cell,
+        };
+    }
+
+    /// The flags and the content hash, then the cells.
+    fn finish(mut self, notes: &mut Notes) -> Vec<Cell<'a>> {
+        for &i in &self.truncated {
+            notes.truncated[i] += 1;
+        }
+        for &i in &self.invalid {
+            notes.invalid[i] += 1;
+        }
+        let flags: Vec<String> = self
+            .truncated
+            .iter()
+            .map(|&i| format!("truncated:{}", COLUMNS[i].name))
+            .chain(
+                self.invalid
+                    .iter()
+                    .map(|&i| format!("invalid:{}", COLUMNS[i].name)),
+            )
+            .collect();
+        for (index, read) in PLAN.reads.iter().enumerate() {
+            match read {
+                Read::Flags if !flags.is_empty() => {
+                    self.cells[index] = Cell::Text(Cow::Owned(flags.join(";")));
+                }
+                Read::RowHash => self.cells[index] = Cell::Text(Cow::Owned(row_hash(&self.cells))),
+                _ => {}
+            }
+        }
+        self.cells
+    }
+}
+
+/// Converts a value for column `index`; a required column must be there.
+fn convert<'a>(index: usize, value: Option<&Json<'a>>) -> Result<Converted<'a>, Bad> {
+    let column = &COLUMNS[index];
+    let converted = cell::convert(column.kind, value, column.name)?;
+    if column.required {
+        match &converted {
+            Converted::Cell(Cell::Null) => {
+                return Err(Bad::new(
+                    "missing_field",
+                    format!("{} is missing", column.name),
+                ));
+            }
+            Converted::Invalid => {
+                return Err(Bad::new(
+                    "missing_field",
+                    format!(
+                        "{} is not usable: {}",
+                        column.name,
+                        value.map(Json::to_json_text).unwrap_or_default()
+                    ),
+                ));
+            }
+            _ => {}
+        }
+    }
+    Ok(converted)
+}
+
+/// The JSON text of a kept array or object, cut to the column if need be.
+fn json_text<'a>(index: usize, value: Option<&Json<'a>>) -> Converted<'a> {
+    let text = match value {
+        None | Some(Json::Null) => return Converted::Cell(Cell::Null),
+        Some(v) => v.to_json_text(),
+    };
+    let Kind::Text(max) = COLUMNS[index].kind else {
+        return Converted::Invalid;
+    };
+    match cell::fit(&text, usize::from(max)) {
+        None => Converted::Cell(Cell::Text(Cow::Owned(text))),
+        Some(cut) => Converted::Truncated(Cell::Text(Cow::Owned(text[..cut].to_owned()))),
+    }
 }
 
 /// `(address_level, address_name)` pairs of `recipient_address.district_info`.
-fn districts(order: &Value) -> Vec<(String, String)> {
-    let Some(Value::Array(entries)) = lookup(order, "recipient_address.district_info") else {
+fn districts<'a>(info: Option<&Json<'a>>) -> Vec<(String, Json<'a>)> {
+    let Some(Json::Array(entries)) = info else {
         return Vec::new();
     };
     entries
         .iter()
         .filter_map(|e| {
             let level = e.get("address_level")?.as_str()?;
-            let name = e.get("address_name")?.as_str()?;
-            Some((level.to_owned(), name.to_owned()))
+            let name = e.get("address_name")?;
+            Some((level.to_owned(), name.clone()))
         })
         .collect()
 }
 
-fn item_tax_total(item: &Value) -> Result<Cell, Bad> {
-    let Some(Value::Array(taxes)) = item.get("item_tax") else {
+fn item_tax_total(taxes: Option<&Json<'_>>) -> Result<Cell<'static>, Bad> {
+    let Some(Json::Array(taxes)) = taxes else {
         return Ok(Cell::Null);
     };
     let mut total: i128 = 0;
     for tax in taxes {
-        if let Cell::Money(units) =
+        if let Converted::Cell(Cell::Money(units)) =
             cell::convert(Kind::Money, tax.get("tax_amount"), "item_tax.tax_amount")?
         {
             total += units;
@@ -128,8 +260,8 @@ fn item_tax_total(item: &Value) -> Result<Cell, Bad> {
 /// hash whatever run it came in, so `etl_batch_id` is left out.
 fn row_hash(cells: &[Cell]) -> String {
     let mut hasher = Sha256::new();
-    for (column, cell) in COLUMNS.iter().zip(cells) {
-        if column.origin == Origin::RunId {
+    for (read, cell) in PLAN.reads.iter().zip(cells) {
+        if matches!(read, Read::RunId | Read::RowHash) {
             continue;
         }
         match cell {
@@ -155,100 +287,4 @@ fn row_hash(cells: &[Cell]) -> String {
         }
     }
     hex::encode(hasher.finalize())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::schema::staged::index_of;
-
-    const CONTEXT: Context = Context {
-        run_id: "run-1",
-        shop_cipher: "GCP_shop",
-    };
-
-    fn cell<'r>(row: &'r [Cell], name: &str) -> &'r Cell {
-        &row[index_of(name).unwrap()]
-    }
-
-    fn order(line_items: &str) -> String {
-        format!(
-            r#"{{"id":"576461413038785752","status":"AWAITING_SHIPMENT","create_time":1619611561,"update_time":1619621355,
-            "payment":{{"currency":"USD","total_amount":"21.30","tax":"1.2"}},
-            "recipient_address":{{"name":"Nguyễn Văn An","district_info":[
-              {{"address_level_name":"Country","address_name":"Việt Nam","address_level":"L0"}},
-              {{"address_level_name":"City","address_name":"Hà Nội","address_level":"L2"}}]}},
-            "line_items":{line_items}}}"#
-        )
-    }
-
-    #[test]
-    fn one_row_per_line_item_with_exact_money_and_districts() {
-        let items = r#"[{"id":"1","sku_id":"s","sale_price":"10.65","item_tax":[{"tax_amount":"0.6"},{"tax_amount":"0.0001"}]},
-                        {"id":"2","sku_id":"s","sale_price":"10.65"}]"#;
-        let rows = flatten(&order(items), &CONTEXT).unwrap();
-        assert_eq!(rows.len(), 2);
-        let first = &rows[0];
-        assert_eq!(
-            cell(first, "order_id"),
-            &Cell::Text("576461413038785752".into())
-        );
-        assert_eq!(cell(first, "item_id"), &Cell::Text("1".into()));
-        assert_eq!(cell(first, "total_amount"), &Cell::Money(213_000));
-        assert_eq!(cell(first, "tax_amount"), &Cell::Money(12_000));
-        assert_eq!(cell(first, "item_tax_amount"), &Cell::Money(6_001));
-        assert_eq!(cell(&rows[1], "item_tax_amount"), &Cell::Null);
-        assert_eq!(
-            cell(first, "recipient_address_country"),
-            &Cell::Text("Việt Nam".into())
-        );
-        assert_eq!(
-            cell(first, "recipient_address_city"),
-            &Cell::Text("Hà Nội".into())
-        );
-        assert_eq!(cell(first, "recipient_address_state"), &Cell::Null);
-        assert_eq!(cell(first, "create_time"), &Cell::Time(1_619_611_561_000));
-        assert_eq!(cell(first, "item_quantity"), &Cell::Int(1));
-        assert_eq!(cell(first, "etl_batch_id"), &Cell::Text("run-1".into()));
-    }
-
-    #[test]
-    fn the_hash_ignores_the_run_but_sees_every_content_change() {
-        let items = r#"[{"id":"1","sale_price":"10.65"}]"#;
-        let a = flatten(&order(items), &CONTEXT).unwrap();
-        let b = flatten(
-            &order(items),
-            &Context {
-                run_id: "run-2",
-                ..CONTEXT
-            },
-        )
-        .unwrap();
-        let c = flatten(&order(r#"[{"id":"1","sale_price":"10.66"}]"#), &CONTEXT).unwrap();
-        assert_eq!(cell(&a[0], "etl_row_hash"), cell(&b[0], "etl_row_hash"));
-        assert_ne!(cell(&a[0], "etl_row_hash"), cell(&c[0], "etl_row_hash"));
-    }
-
-    #[test]
-    fn bad_orders_become_one_reject_with_a_reason() {
-        let reason = |payload: &str| flatten(payload, &CONTEXT).unwrap_err().reason;
-        assert_eq!(reason("{not json"), "bad_json");
-        assert_eq!(reason("[1,2]"), "bad_json");
-        assert_eq!(reason(&order("[]")), "no_line_items");
-        assert_eq!(reason(&order(r#"[{"sale_price":"1"}]"#)), "missing_field");
-        assert_eq!(
-            reason(&order(r#"[{"id":"1","sale_price":"1,5"}]"#)),
-            "bad_amount"
-        );
-        assert_eq!(
-            reason(&order(r#"[{"id":"1"},{"id":"1"}]"#)),
-            "duplicate_line_item"
-        );
-        let no_update = order(r#"[{"id":"1"}]"#).replace(r#""update_time":1619621355,"#, "");
-        let bad = flatten(&no_update, &CONTEXT).unwrap_err();
-        assert_eq!(
-            (bad.reason, bad.detail.as_str()),
-            ("missing_field", "update_time is missing")
-        );
-    }
 }

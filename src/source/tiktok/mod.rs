@@ -2,11 +2,14 @@
 //! order flattening for transform.
 
 mod flatten;
+mod plan;
 
 use arrow::datatypes::SchemaRef;
 use tiktok_shop_api::{ApiClient, ApiError, OrdersPage, Window};
 
-use super::{Flattener, OrderSource, RawRecord, RecordPage, RowContext, ShopPace, SourceStats};
+use super::{
+    Flattener, Notes, OrderSource, RawRecord, RecordPage, RowContext, ShopPace, SourceStats,
+};
 use crate::schema::staged::{self, COLUMNS, Column};
 use crate::shop::ShopCipher;
 use crate::transform::cell::{Bad, Cell};
@@ -118,7 +121,12 @@ impl Flattener for TikTokOrders {
         staged::schema()
     }
 
-    fn flatten(&self, payload: &str, context: &RowContext) -> Result<Vec<Vec<Cell>>, Bad> {
-        flatten::flatten(payload, context)
+    fn flatten<'a>(
+        &self,
+        payload: &'a str,
+        context: &RowContext,
+        notes: &mut Notes,
+    ) -> Result<Vec<Vec<Cell<'a>>>, Bad> {
+        flatten::flatten(payload, context, notes)
     }
 }
