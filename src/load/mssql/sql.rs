@@ -3,22 +3,43 @@
 //! The DDL lives in `sql/` (applied by docker-compose too) and is included
 //! here, so the load runs exactly what operators apply. The rest is built
 //! from [`COLUMNS`], with the table name quoted as `[schema].[name]`.
-//! Parameters: `@P1` is the load time (DATETIME2), `@P2` the run id.
 //!
-//! The whole change of a load is one batch, [`apply`]: `SET XACT_ABORT ON`
-//! so any error rolls everything back, `BEGIN TRAN`, one `MERGE` whose
-//! `OUTPUT $action` counts what it did, the counts, `COMMIT`.
+//! A load, in order: [`SESSION`] once after the login; the audit row
+//! ([`audit_start`]); [`create_staged`] (money staged as exact text, cast in
+//! the MERGE: tiberius's bulk encoding of DECIMAL is unproven against a
+//! server); one `INSERT BULK` per batch (tiberius `bulk_insert`);
+//! [`DUPLICATE_QUERY`]; [`INDEX_STAGED`]; then the one batch that changes
+//! the table, [`apply`]: `BEGIN TRAN`, `sp_getapplock` (so loads of one
+//! table take turns), one `MERGE ... WITH (HOLDLOCK)` whose `OUTPUT
+//! $action` counts what it did, the audit row set to succeeded, `COMMIT`.
+//! After a failure, [`ROLLBACK`] and [`audit_failed`].
 
+use super::super::audit;
 use super::super::table::{self, ColumnType, TableName};
 use crate::manifest::LoadMode;
 use crate::money;
 use crate::schema::diff::Column as Declared;
-use crate::schema::staged::{COLUMNS, Kind, MERGE_KEY};
+use crate::schema::staged::{COLUMNS, Column, Kind, MERGE_KEY};
 
 pub(super) const TABLE_DDL: &str =
     include_str!("../../../sql/staging/create_tiktok_shop_orders_table.sql");
 pub(super) const VIEW_DDL: &str =
     include_str!("../../../sql/staging/views/v_tiktok_shop_order_sku_quantities.sql");
+pub(super) const AUDIT_DDL: &str =
+    include_str!("../../../sql/staging/create_etl_load_audit_table.sql");
+const AUDIT_DDL_TABLE: &str = "dbo.etl_load_audit";
+
+/// How long a statement waits for a row lock before failing with 1222
+/// (retried): a reader holding locks must not stall a load for ever.
+pub(super) const LOCK_TIMEOUT_MS: u32 = 30_000;
+/// How long a load waits for another load of the same table.
+pub(super) const APPLOCK_TIMEOUT_MS: u32 = 120_000;
+
+/// Run once after the login: any error rolls the whole transaction back,
+/// and no lock wait is unbounded.
+pub(super) fn session() -> String {
+    format!("SET XACT_ABORT ON;\nSET LOCK_TIMEOUT {LOCK_TIMEOUT_MS};")
+}
 /// The table the DDL files name.
 pub(super) const DDL_TABLE: &str = "dbo.tiktok_shop_orders";
 const DDL_TABLE_NAME: &str = "tiktok_shop_orders";
@@ -85,17 +106,32 @@ pub(super) fn create_view(table: &TableName) -> Option<&'static str> {
     (quoted(table) == "[dbo].[tiktok_shop_orders]").then_some(VIEW_DDL)
 }
 
-/// An empty copy of the staged columns of `table`: same types, and the
-/// table's collations, so the MERGE compares text without collation
-/// conflicts between tempdb and the staging database.
+/// An empty copy of the staged columns of `table`: the table's types and
+/// collations (so the MERGE compares text without collation conflicts
+/// between tempdb and the staging database), except money, staged as exact
+/// decimal text and cast back in the MERGE.
 pub(super) fn create_staged(table: &TableName) -> String {
-    let columns: Vec<&str> = COLUMNS.iter().map(|c| c.name).collect();
+    let columns: Vec<String> = COLUMNS
+        .iter()
+        .map(|c| match c.kind {
+            Kind::Money => format!("CAST({0} AS NVARCHAR({MONEY_TEXT})) AS {0}", c.name),
+            _ => c.name.to_owned(),
+        })
+        .collect();
     format!(
         "SELECT TOP (0) {} INTO {STAGED} FROM {};",
         columns.join(", "),
         quoted(table)
     )
 }
+
+/// Characters of staged money text: sign, 15 digits, point, 4 decimals.
+pub(super) const MONEY_TEXT: usize = 21;
+
+/// A key staged twice, if any (checked before the unique index is built,
+/// so the message names the key the same way on every target).
+pub(super) const DUPLICATE_QUERY: &str = "SELECT TOP (1) order_id, item_id FROM #staged_rows \
+     GROUP BY order_id, item_id HAVING COUNT_BIG(*) > 1;";
 
 /// Built after the bulk load: one sort instead of index upkeep per row;
 /// UNIQUE also tells the optimizer one staged row meets one table row.
@@ -104,9 +140,10 @@ pub(super) const INDEX_STAGED: &str =
 
 pub(super) const ROLLBACK: &str = "IF @@TRANCOUNT > 0 ROLLBACK TRANSACTION;";
 
-/// The one batch that changes the table; returns one row
-/// (`inserted`, `updated`, `deleted`) as BIGINT.
-pub(super) fn apply(mode: LoadMode, table: &TableName) -> String {
+/// The one batch that changes the table. `@P1` the load time, `@P2` the
+/// run id, `@P3` the audit row's id. Returns one row: staged, inserted,
+/// updated, unchanged, deleted (BIGINT).
+pub(super) fn apply(mode: LoadMode, table: &TableName, allow_empty_replace: bool) -> String {
     let t = quoted(table);
     let (dedupe, merge) = match mode {
         LoadMode::Merge => (
@@ -137,16 +174,111 @@ pub(super) fn apply(mode: LoadMode, table: &TableName) -> String {
             ),
         ),
     };
+    let guard = if mode == LoadMode::Replace && !allow_empty_replace {
+        format!(
+            "IF @staged = 0 THROW {}, N'replace with no staged row would empty the table', 1;\n",
+            super::errors::EMPTY_REPLACE
+        )
+    } else {
+        String::new()
+    };
+    let resource = format!("tiktok-etl load {t}").replace('\'', "''");
     format!(
         "SET XACT_ABORT ON;\nSET NOCOUNT ON;\nBEGIN TRANSACTION;\n\
+         DECLARE @lock INT;\n\
+         EXEC @lock = sys.sp_getapplock @Resource = N'{resource}', @LockMode = N'Exclusive', \
+         @LockOwner = N'Transaction', @LockTimeout = {APPLOCK_TIMEOUT_MS};\n\
+         IF @lock < 0 THROW {}, N'another load of this table holds its application lock', 1;\n\
+         DECLARE @staged BIGINT = (SELECT COUNT_BIG(*) FROM {STAGED});\n\
+         {guard}\
          DECLARE @actions TABLE (action NVARCHAR(10) NOT NULL);\n\
          DECLARE @deduplicated BIGINT = 0;\n\
          {dedupe}{merge}\n\
-         SELECT COUNT_BIG(CASE WHEN action = N'INSERT' THEN 1 END) AS inserted, \
-         COUNT_BIG(CASE WHEN action = N'UPDATE' THEN 1 END) AS updated, \
-         COUNT_BIG(CASE WHEN action = N'DELETE' THEN 1 END) + @deduplicated AS deleted FROM @actions;\n\
-         COMMIT TRANSACTION;"
+         DECLARE @inserted BIGINT = (SELECT COUNT_BIG(*) FROM @actions WHERE action = N'INSERT');\n\
+         DECLARE @updated BIGINT = (SELECT COUNT_BIG(*) FROM @actions WHERE action = N'UPDATE');\n\
+         DECLARE @deleted BIGINT = (SELECT COUNT_BIG(*) FROM @actions WHERE action = N'DELETE') + @deduplicated;\n\
+         UPDATE {audit} SET outcome = N'succeeded', finished_at = SYSUTCDATETIME(), rows_staged = @staged, \
+         rows_inserted = @inserted, rows_updated = @updated, rows_unchanged = @staged - @inserted - @updated, \
+         rows_deleted = @deleted WHERE load_id = @P3;\n\
+         COMMIT TRANSACTION;\n\
+         SELECT @staged AS staged, @inserted AS inserted, @updated AS updated, \
+         @staged - @inserted - @updated AS unchanged, @deleted AS deleted;",
+        super::errors::APPLOCK_TIMEOUT,
+        audit = audit_table(table),
     )
+}
+
+/// `[schema].[etl_load_audit]`, beside the staging table.
+pub(super) fn audit_table(table: &TableName) -> String {
+    format!(
+        "[{}].[{}]",
+        table.schema.as_deref().unwrap_or("dbo"),
+        audit::TABLE
+    )
+}
+
+/// The audit DDL of `sql/` for the staging table's schema.
+pub(super) fn create_audit(table: &TableName) -> String {
+    AUDIT_DDL.replace(AUDIT_DDL_TABLE, &audit_table(table))
+}
+
+/// Writes the `started` row (`@P1` run id, `@P2` mode, `@P3` table, `@P4`
+/// started at) and returns its id.
+pub(super) fn audit_start(table: &TableName) -> String {
+    format!(
+        "INSERT INTO {} (run_id, load_mode, target_table, started_at, outcome) OUTPUT inserted.load_id \
+         VALUES (@P1, @P2, @P3, @P4, N'started');",
+        audit_table(table)
+    )
+}
+
+/// Marks row `@P1` failed with the error text `@P2`.
+pub(super) fn audit_failed(table: &TableName) -> String {
+    format!(
+        "UPDATE {} SET outcome = N'failed', finished_at = SYSUTCDATETIME(), error_text = @P2 WHERE load_id = @P1;",
+        audit_table(table)
+    )
+}
+
+/// What `check` asks: the login's rights on the table (`@P1`), the audit
+/// table (`@P2`) and, for `--create-table`, its schema (`@P3`), as 1/0.
+pub(super) const PERMISSIONS_QUERY: &str = "SELECT \
+     HAS_PERMS_BY_NAME(@P1, N'OBJECT', N'SELECT') AS table_select, \
+     HAS_PERMS_BY_NAME(@P1, N'OBJECT', N'INSERT') AS table_insert, \
+     HAS_PERMS_BY_NAME(@P1, N'OBJECT', N'UPDATE') AS table_update, \
+     HAS_PERMS_BY_NAME(@P1, N'OBJECT', N'DELETE') AS table_delete, \
+     HAS_PERMS_BY_NAME(@P2, N'OBJECT', N'INSERT') AS audit_insert, \
+     HAS_PERMS_BY_NAME(@P2, N'OBJECT', N'UPDATE') AS audit_update, \
+     HAS_PERMS_BY_NAME(NULL, NULL, N'CREATE TABLE') AS create_table, \
+     HAS_PERMS_BY_NAME(@P3, N'SCHEMA', N'ALTER') AS alter_schema";
+
+/// The table's indexes (`@P1`): unique or not, key columns in order.
+pub(super) const KEYS_QUERY: &str = "SELECT i.is_unique, \
+     STRING_AGG(CAST(c.name AS NVARCHAR(MAX)), N',') WITHIN GROUP (ORDER BY ic.key_ordinal) AS key_columns \
+     FROM sys.indexes AS i \
+     JOIN sys.index_columns AS ic ON ic.object_id = i.object_id AND ic.index_id = i.index_id \
+     JOIN sys.columns AS c ON c.object_id = ic.object_id AND c.column_id = ic.column_id \
+     WHERE i.object_id = OBJECT_ID(@P1, N'U') AND ic.key_ordinal > 0 \
+     GROUP BY i.index_id, i.is_unique";
+
+/// What the load needs of the table's indexes, given (unique, key columns)
+/// of each: the batch key unique (append relies on it) and an index led by
+/// (order_id, item_id) (every MERGE joins on it). Returns what is missing.
+pub(super) fn missing_keys(indexes: &[(bool, String)]) -> Vec<&'static str> {
+    let mut missing = Vec::new();
+    if !indexes
+        .iter()
+        .any(|(unique, columns)| *unique && columns == "etl_batch_id,order_id,item_id")
+    {
+        missing.push("UNIQUE (etl_batch_id, order_id, item_id)");
+    }
+    if !indexes
+        .iter()
+        .any(|(_, columns)| columns.starts_with("order_id,item_id"))
+    {
+        missing.push("an index on (order_id, item_id)");
+    }
+    missing
 }
 
 /// `MERGE` of the staged rows into `target` on (order_id, item_id): update
@@ -157,7 +289,7 @@ fn merge(target: &str, when: &str, delete_missing: bool) -> String {
     let sets: Vec<String> = COLUMNS
         .iter()
         .filter(|c| !MERGE_KEY.contains(&c.name))
-        .map(|c| format!("t.{0} = s.{0}", c.name))
+        .map(|c| format!("t.{} = {}", c.name, staged_value(c)))
         .chain([format!("t.{} = @P1", table::UPDATED_AT)])
         .collect();
     let names: Vec<&str> = COLUMNS
@@ -167,7 +299,7 @@ fn merge(target: &str, when: &str, delete_missing: bool) -> String {
         .collect();
     let values: Vec<String> = COLUMNS
         .iter()
-        .map(|c| format!("s.{}", c.name))
+        .map(staged_value)
         .chain(["@P1".into(), "@P1".into()])
         .collect();
     let delete = if delete_missing {
@@ -185,4 +317,17 @@ fn merge(target: &str, when: &str, delete_missing: bool) -> String {
         names.join(", "),
         values.join(", ")
     )
+}
+
+/// A staged column as the table takes it: money cast back from its text.
+fn staged_value(column: &Column) -> String {
+    match column.kind {
+        Kind::Money => format!(
+            "CAST(s.{} AS DECIMAL({},{}))",
+            column.name,
+            money::PRECISION,
+            money::SCALE
+        ),
+        _ => format!("s.{}", column.name),
+    }
 }

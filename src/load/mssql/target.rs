@@ -1,22 +1,31 @@
 //! A SQL Server target: an ADO.NET connection string or an `mssql://` URL,
 //! as a tiberius [`Config`] and a display form without the password.
 //!
-//! A target without a password takes it from `DB_PASSWORD` or
+//! The string is parsed here, keyword by keyword (`options.rs` for all but
+//! the server and credentials), rather than by tiberius's `from_ado_string`,
+//! which defaults to an unencrypted session and ignores keywords it does not
+//! know. A target without a password takes it from `DB_PASSWORD` or
 //! `DB_PASSWORD_FILE` (the old `.env` name). Every password is a
 //! [`Secret`], registered so that `secret::redact` scrubs it from any
 //! message.
+
+use std::time::Duration;
 
 use tiberius::{AuthMethod, Config, EncryptionLevel};
 use tiktok_shop_api::Secret;
 use tiktok_shop_api::secret::{self, SecretError};
 
 use super::super::error::{FORMS, LoadError};
+use super::options::{Encryption, KEYWORDS, Options, Trust};
 
 /// Holds the password inside `config`: never give it a `Debug` that shows it.
 #[derive(Clone)]
 pub struct SqlServerTarget {
     config: Config,
     display: String,
+    options: Options,
+    /// `host\INSTANCE` with no port: the port comes from the SQL Browser.
+    instance: Option<String>,
 }
 
 impl std::fmt::Debug for SqlServerTarget {
@@ -47,10 +56,98 @@ impl SqlServerTarget {
         &self.config
     }
 
+    pub(crate) fn options(&self) -> &Options {
+        &self.options
+    }
+
+    /// The named instance whose port the SQL Browser must tell (none when
+    /// the target names a port).
+    pub(crate) fn instance(&self) -> Option<&str> {
+        self.instance.as_deref()
+    }
+
+    pub(crate) fn connect_timeout(&self) -> Duration {
+        self.options.connect_timeout
+    }
+
     /// The target for messages and the manifest: never holds a password.
     pub fn display(&self) -> &str {
         &self.display
     }
+}
+
+/// A tiberius configuration of everything but the server address.
+fn config_of(
+    options: &Options,
+    database: Option<String>,
+    user: String,
+    password: &Secret,
+) -> Config {
+    let mut config = Config::new();
+    if let Some(database) = database.filter(|d| !d.is_empty()) {
+        config.database(database);
+    }
+    config.authentication(AuthMethod::sql_server(user, password.expose()));
+    config.application_name(&options.application_name);
+    config.encryption(match options.encryption {
+        Encryption::Required => EncryptionLevel::Required,
+        Encryption::LoginOnly => EncryptionLevel::Off,
+    });
+    match &options.trust {
+        Trust::SystemRoots => {}
+        Trust::CaFile(path) => config.trust_cert_ca(path),
+        Trust::Any => config.trust_cert(),
+    }
+    config
+}
+
+/// `host`, `host,port`, `tcp:host,port` or `host\INSTANCE[,port]`.
+struct Server {
+    host: String,
+    port: Option<u16>,
+    instance: Option<String>,
+}
+
+fn parse_server(value: &str, display: &str) -> Result<Server, LoadError> {
+    let value = value.trim();
+    let value = match value.split_once(':') {
+        Some((protocol, rest)) if protocol.eq_ignore_ascii_case("tcp") => rest,
+        Some((protocol, _))
+            if ["np", "lpc", "admin"]
+                .iter()
+                .any(|p| protocol.eq_ignore_ascii_case(p)) =>
+        {
+            return Err(LoadError::Target(format!(
+                "{display}: only TCP connections are supported; use server=tcp:host,port"
+            )));
+        }
+        _ => value,
+    };
+    let (address, port) = match value.rsplit_once(',') {
+        Some((address, port)) => {
+            let port: u16 = port.trim().parse().map_err(|_| {
+                LoadError::Target(format!(
+                    "{display}: the port {port:?} in server= is not a number"
+                ))
+            })?;
+            (address.trim(), Some(port))
+        }
+        None => (value, None),
+    };
+    let (host, instance) = match address.split_once('\\') {
+        Some((host, instance)) => (host, Some(instance.trim().to_owned())),
+        None => (address, None),
+    };
+    let host = match host.trim() {
+        "" | "." | "(local)" | "localhost" => "localhost".to_owned(),
+        other => other.to_owned(),
+    };
+    Ok(Server {
+        host,
+        // A port wins over an instance name, as in ADO.NET.
+        instance: instance.filter(|i| !i.is_empty() && port.is_none()),
+        port,
+    })
 }
 
 /// `key=value` pairs of an ADO.NET string, with values unquoted. Quotes (`"`
@@ -99,15 +196,6 @@ fn parse_ado(
     env_password: impl FnOnce() -> Result<Option<Secret>, SecretError>,
 ) -> Result<SqlServerTarget, LoadError> {
     let pairs = ado_pairs(raw);
-    let get = |names: &[&str]| {
-        pairs
-            .iter()
-            .find(|(k, _, _)| names.contains(&k.as_str()))
-            .map(|(_, v, _)| v.clone())
-    };
-    let password = get(&["password", "pwd"])
-        .filter(|p| !p.is_empty())
-        .map(Secret::new);
     let display = pairs
         .iter()
         .filter(|(k, _, _)| k != "password" && k != "pwd")
@@ -115,26 +203,54 @@ fn parse_ado(
         .collect::<Vec<_>>()
         .join(";");
     let display = secret::redact(&display);
-    if get(&["server", "data source"]).is_none() {
-        return Err(LoadError::Target(format!(
+    let (mut server, mut database, mut user, mut password) = (None, None, None, None);
+    let mut options = Options::default();
+    for (key, value, _) in &pairs {
+        match key.as_str() {
+            "server" | "data source" | "address" | "addr" | "network address" => {
+                server = Some(value.clone())
+            }
+            "database" | "initial catalog" => database = Some(value.clone()),
+            "user id" | "uid" | "user" | "username" => user = Some(value.clone()),
+            "password" | "pwd" => {
+                password = Some(value.clone())
+                    .filter(|p| !p.is_empty())
+                    .map(Secret::new)
+            }
+            _ => {
+                if !options.apply(key, value)? {
+                    return Err(LoadError::Target(format!(
+                        "the connection string {display:?} has the keyword {key:?}, which the loader does not \
+                         know; remove it. The keywords are: {KEYWORDS}"
+                    )));
+                }
+            }
+        }
+    }
+    let server = server.ok_or_else(|| {
+        LoadError::Target(format!(
             "the connection string {display:?} names no server=; {FORMS}"
-        )));
-    }
-    let mut config = Config::from_ado_string(raw).map_err(|source| LoadError::TargetSyntax {
-        target: display.clone(),
-        source: Box::new(source),
+        ))
     })?;
-    if password.is_none() {
-        let user = get(&["uid", "username", "user", "user id"]).ok_or_else(|| {
-            LoadError::Target(format!(
-                "the connection string {display:?} names no user id="
-            ))
-        })?;
-        let password = required_password(env_password, &display)?;
-        config.authentication(AuthMethod::sql_server(user, password.expose()));
-    }
-    config.application_name("tiktok-shop-etl");
-    Ok(SqlServerTarget { config, display })
+    let server = parse_server(&server, &display)?;
+    let user = user.filter(|u| !u.is_empty()).ok_or_else(|| {
+        LoadError::Target(format!(
+            "the connection string {display:?} names no user id="
+        ))
+    })?;
+    let password = match password {
+        Some(p) => p,
+        None => required_password(env_password, &display)?,
+    };
+    let mut config = config_of(&options, database, user, &password);
+    config.host(&server.host);
+    config.port(server.port.unwrap_or(1433));
+    Ok(SqlServerTarget {
+        config,
+        display,
+        options,
+        instance: server.instance,
+    })
 }
 
 fn required_password(
@@ -149,7 +265,8 @@ fn required_password(
     })
 }
 
-/// An `mssql://user@host:port/database?options` URL.
+/// An `mssql://user@host:port/database?options` URL (options: the same
+/// keywords as a connection string, e.g. `encrypt=true&TrustServerCertificate=true`).
 fn parse_url(
     raw: &str,
     env_password: impl FnOnce() -> Result<Option<Secret>, SecretError>,
@@ -174,45 +291,36 @@ fn parse_url(
     let host = url
         .host_str()
         .filter(|h| !h.is_empty())
-        .ok_or_else(|| LoadError::Target(format!("the target {display} names no host; {FORMS}")))?;
+        .ok_or_else(|| LoadError::Target(format!("the target {display} names no host; {FORMS}")))?
+        .to_owned();
     let user = decode(url.username());
     if user.is_empty() {
         return Err(LoadError::Target(format!(
             "the target {display} names no user (mssql://user@host/database)"
         )));
     }
+    let mut options = Options::default();
+    for (key, value) in url.query_pairs() {
+        if !options.apply(&key.to_ascii_lowercase(), &value)? {
+            return Err(LoadError::Target(format!(
+                "unknown option {key:?} in {display}; the options are: {KEYWORDS}"
+            )));
+        }
+    }
     let password = match password {
         Some(p) => p,
         None => required_password(env_password, &display)?,
     };
-    let mut config = Config::new();
+    let database = Some(decode(url.path().trim_matches('/')));
+    let mut config = config_of(&options, database, user, &password);
     config.host(host);
     config.port(url.port().unwrap_or(1433));
-    let database = url.path().trim_matches('/');
-    if !database.is_empty() {
-        config.database(decode(database));
-    }
-    config.authentication(AuthMethod::sql_server(user, password.expose()));
-    config.encryption(EncryptionLevel::Off);
-    for (key, value) in url.query_pairs() {
-        let yes = matches!(value.to_ascii_lowercase().as_str(), "true" | "yes");
-        match key.to_ascii_lowercase().as_str() {
-            "trustservercertificate" if yes => config.trust_cert(),
-            "trustservercertificate" => {}
-            "encrypt" => config.encryption(if yes {
-                EncryptionLevel::Required
-            } else {
-                EncryptionLevel::Off
-            }),
-            other => {
-                return Err(LoadError::Target(format!(
-                    "unknown option {other:?} in {display}; the options are TrustServerCertificate and encrypt"
-                )));
-            }
-        }
-    }
-    config.application_name("tiktok-shop-etl");
-    Ok(SqlServerTarget { config, display })
+    Ok(SqlServerTarget {
+        config,
+        display,
+        options,
+        instance: None,
+    })
 }
 
 /// Percent-decodes a URL part (user, password, database).

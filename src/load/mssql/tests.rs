@@ -17,12 +17,25 @@ use crate::manifest::LoadMode;
 use crate::schema::diff::Column as Declared;
 
 /// (what sqlparser 0.59 cannot parse, the text it is replaced by for the parse).
-const PARSER_GAPS: [(&str, &str); 3] = [
+const PARSER_GAPS: [(&str, &str); 7] = [
     // CLUSTERED / NONCLUSTERED on CREATE INDEX.
     ("CREATE CLUSTERED INDEX", "CREATE INDEX"),
     ("CREATE UNIQUE CLUSTERED INDEX", "CREATE UNIQUE INDEX"),
     // A table hint on the target of MERGE (`MERGE INTO t WITH (HOLDLOCK) AS t`).
     (" WITH (HOLDLOCK) AS t\n", " AS t\n"),
+    // OUTPUT on INSERT.
+    (" OUTPUT inserted.load_id VALUES ", " VALUES "),
+    // A return value taken from EXEC.
+    ("EXEC @lock = sys.sp_getapplock", "EXEC sys.sp_getapplock"),
+    // THROW (SQL Server 2012+), in the two forms the load sends.
+    (
+        "THROW 51000, N'another load of this table holds its application lock', 1;",
+        "SELECT 51000;",
+    ),
+    (
+        "THROW 51001, N'replace with no staged row would empty the table', 1;",
+        "SELECT 51001;",
+    ),
 ];
 
 const CREATE_DATABASE: &str = include_str!("../../../sql/01_create_database.sql");
@@ -82,9 +95,25 @@ fn all_statements() -> Vec<(String, String)> {
         ("create_staged".into(), sql::create_staged(&default)),
         ("INDEX_STAGED".into(), sql::INDEX_STAGED.into()),
         ("ROLLBACK".into(), sql::ROLLBACK.into()),
+        ("session".into(), sql::session()),
+        ("DUPLICATE_QUERY".into(), sql::DUPLICATE_QUERY.into()),
+        (
+            "sql/staging/create_etl_load_audit_table.sql".into(),
+            sql::AUDIT_DDL.into(),
+        ),
+        ("create_audit(etl)".into(), sql::create_audit(&other)),
+        ("audit_start".into(), sql::audit_start(&default)),
+        ("audit_failed".into(), sql::audit_failed(&default)),
+        ("PERMISSIONS_QUERY".into(), sql::PERMISSIONS_QUERY.into()),
+        ("KEYS_QUERY".into(), sql::KEYS_QUERY.into()),
     ];
     for mode in [LoadMode::Merge, LoadMode::Append, LoadMode::Replace] {
-        all.push((format!("apply({mode:?})"), sql::apply(mode, &default)));
+        for allow in [false, true] {
+            all.push((
+                format!("apply({mode:?}, allow_empty_replace={allow})"),
+                sql::apply(mode, &default, allow),
+            ));
+        }
     }
     all
 }
@@ -215,12 +244,34 @@ fn each_mode_is_one_transaction_with_its_own_merge() {
         name: "tiktok_shop_orders".into(),
     };
     for mode in [LoadMode::Merge, LoadMode::Append, LoadMode::Replace] {
-        let text = sql::apply(mode, &table);
+        let text = sql::apply(mode, &table, false);
         assert!(
             text.starts_with("SET XACT_ABORT ON;\nSET NOCOUNT ON;\nBEGIN TRANSACTION;"),
             "{text}"
         );
-        assert!(text.trim_end().ends_with("COMMIT TRANSACTION;"));
+        assert!(
+            text.contains("COMMIT TRANSACTION;\nSELECT @staged AS staged, @inserted AS inserted"),
+            "{text}"
+        );
+        let lock = text.find("EXEC @lock = sys.sp_getapplock @Resource = N'tiktok-etl load [dbo].[tiktok_shop_orders]', \
+             @LockMode = N'Exclusive', @LockOwner = N'Transaction', @LockTimeout = 120000;\n\
+             IF @lock < 0 THROW 51000");
+        let begin = text.find("BEGIN TRANSACTION;");
+        let merge_at = text.find("MERGE INTO");
+        assert!(
+            begin < lock && lock < merge_at && lock.is_some(),
+            "{mode:?}: the application lock is not taken inside the transaction before the MERGE"
+        );
+        let audit = text.find("UPDATE [dbo].[etl_load_audit] SET outcome = N'succeeded'");
+        assert!(
+            merge_at < audit && audit < text.find("COMMIT TRANSACTION;"),
+            "{mode:?}: the audit row is not set in the load's transaction"
+        );
+        assert!(
+            text.contains("t.total_amount = CAST(s.total_amount AS DECIMAL(19,4))")
+                && text.contains("CAST(s.sub_total AS DECIMAL(19,4))"),
+            "{mode:?}: money is not cast from its staged text"
+        );
         assert_eq!(text.matches("MERGE INTO").count(), 1, "{mode:?}");
         assert!(text.contains("OUTPUT $action INTO @actions;"));
         assert!(
@@ -233,21 +284,79 @@ fn each_mode_is_one_transaction_with_its_own_merge() {
             "{mode:?} must keep etl_created_at"
         );
     }
-    let merge = sql::apply(LoadMode::Merge, &table);
+    let merge = sql::apply(LoadMode::Merge, &table, false);
     assert!(merge.contains("WHEN MATCHED AND (s.update_time > t.update_time OR (s.update_time = t.update_time AND s.etl_row_hash <> t.etl_row_hash))"));
     assert!(
         !merge.contains("NOT MATCHED BY SOURCE"),
         "merge never deletes"
     );
-    let append = sql::apply(LoadMode::Append, &table);
+    let append = sql::apply(LoadMode::Append, &table, false);
     assert!(append.contains("WITH batch AS (SELECT * FROM [dbo].[tiktok_shop_orders] WITH (HOLDLOCK) WHERE etl_batch_id = @P2)"));
     assert!(
         append.contains("MERGE INTO batch AS t")
             && append.contains("WHEN NOT MATCHED BY SOURCE THEN DELETE")
     );
-    let replace = sql::apply(LoadMode::Replace, &table);
+    let replace = sql::apply(LoadMode::Replace, &table, false);
     assert!(
         replace.contains("DELETE FROM ranked WHERE rn > 1;")
             && replace.contains("WHEN NOT MATCHED BY SOURCE THEN DELETE")
+    );
+}
+
+#[test]
+fn replace_refuses_an_empty_run_on_the_server_too_unless_allowed() {
+    let table = TableName {
+        schema: None,
+        name: "tiktok_shop_orders".into(),
+    };
+    let guard = "IF @staged = 0 THROW 51001";
+    let refused = sql::apply(LoadMode::Replace, &table, false);
+    let guard_at = refused.find(guard).expect("replace has the guard");
+    assert!(guard_at < refused.find("MERGE INTO").unwrap());
+    assert!(!sql::apply(LoadMode::Replace, &table, true).contains(guard));
+    for mode in [LoadMode::Merge, LoadMode::Append] {
+        assert!(!sql::apply(mode, &table, false).contains(guard), "{mode:?}");
+    }
+}
+
+#[test]
+fn the_session_and_staging_statements_are_as_documented() {
+    assert_eq!(
+        sql::session(),
+        "SET XACT_ABORT ON;\nSET LOCK_TIMEOUT 30000;"
+    );
+    let table = TableName {
+        schema: Some("etl".into()),
+        name: "orders".into(),
+    };
+    let staged = sql::create_staged(&table);
+    assert!(staged.starts_with("SELECT TOP (0) etl_batch_id, shop_cipher, order_id, item_id,"));
+    assert!(
+        staged.contains("CAST(total_amount AS NVARCHAR(21)) AS total_amount"),
+        "{staged}"
+    );
+    assert!(staged.ends_with("INTO #staged_rows FROM [etl].[orders];"));
+    assert_eq!(sql::audit_table(&table), "[etl].[etl_load_audit]");
+    assert!(sql::create_audit(&table).contains("CREATE TABLE [etl].[etl_load_audit] ("));
+    assert!(!sql::create_audit(&table).contains("dbo."));
+    // The widest staged money, with sign and point, fits the staged text.
+    let mut widest = String::new();
+    crate::money::write(&mut widest, -crate::money::MAX_UNITS);
+    assert_eq!(widest.len(), sql::MONEY_TEXT);
+}
+
+#[test]
+fn check_names_missing_keys() {
+    let good = [
+        (true, "etl_batch_id,order_id,item_id".to_owned()),
+        (false, "order_id,item_id".to_owned()),
+    ];
+    assert!(sql::missing_keys(&good).is_empty());
+    assert_eq!(
+        sql::missing_keys(&[(false, "etl_batch_id,order_id,item_id".to_owned())]),
+        [
+            "UNIQUE (etl_batch_id, order_id, item_id)",
+            "an index on (order_id, item_id)"
+        ]
     );
 }
