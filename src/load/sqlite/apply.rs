@@ -53,9 +53,8 @@ pub(super) fn apply(
         .map_err(on("create the staged keys"))?;
     let mut counts = Counts::default();
     if job.mode == LoadMode::Replace {
-        counts.deleted += tx
-            .execute(&sql::delete_duplicates(table), [&job.run_id])
-            .map_err(on("delete duplicate keys"))? as u64;
+        counts.deleted += execute_with_run_id(tx, &sql::delete_duplicates(table), &job.run_id)
+            .map_err(on("delete duplicate keys"))?;
     }
     let mut statements = Statements {
         key: tx.prepare(sql::INSERT_STAGED_KEY).map_err(on("prepare"))?,
@@ -100,13 +99,22 @@ pub(super) fn apply(
         return Err(LoadError::Input(Counts::empty_replace_refused(&job.table)));
     }
     if let Some(delete) = sql::delete_unstaged(job.mode, table) {
-        counts.deleted += tx
-            .execute(&delete, [&job.run_id])
-            .map_err(on("delete the rows no longer staged"))? as u64;
+        counts.deleted += execute_with_run_id(tx, &delete, &job.run_id)
+            .map_err(on("delete the rows no longer staged"))?;
     }
     tx.execute_batch(sql::DROP_STAGED_KEYS)
         .map_err(on("drop the staged keys"))?;
     Ok(counts)
+}
+
+/// Runs `statement`, binding the run id to `?1` when it has one; returns
+/// the rows it changed.
+fn execute_with_run_id(tx: &Transaction<'_>, statement: &str, run_id: &str) -> rusqlite::Result<u64> {
+    let mut prepared = tx.prepare(statement)?;
+    if prepared.parameter_count() >= 1 {
+        prepared.raw_bind_parameter(1, run_id)?;
+    }
+    prepared.raw_execute().map(|n| n as u64)
 }
 
 /// Binds the load time and run id (those the statement has) once: they
