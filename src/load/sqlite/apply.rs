@@ -109,7 +109,11 @@ pub(super) fn apply(
 
 /// Runs `statement`, binding the run id to `?1` when it has one; returns
 /// the rows it changed.
-fn execute_with_run_id(tx: &Transaction<'_>, statement: &str, run_id: &str) -> rusqlite::Result<u64> {
+fn execute_with_run_id(
+    tx: &Transaction<'_>,
+    statement: &str,
+    run_id: &str,
+) -> rusqlite::Result<u64> {
     let mut prepared = tx.prepare(statement)?;
     if prepared.parameter_count() >= 1 {
         prepared.raw_bind_parameter(1, run_id)?;
