@@ -18,8 +18,12 @@ mod options;
 mod sql;
 pub(super) mod target;
 #[cfg(test)]
+mod target_tests;
+#[cfg(test)]
 mod tests;
 mod values;
+#[cfg(test)]
+mod wire_tests;
 
 use super::audit::error_text;
 use super::columns::StagedColumns;
