@@ -13,7 +13,48 @@ use super::errors::database_error;
 use super::sql;
 use super::target::SqlServerTarget;
 
-/// The answers of [`sql::PERMISSIONS_QUERY`] (1 yes, 0 no, none: no such
+/// What `check` asks: the login's rights on the table (`@P1`), the audit
+/// table (`@P2`) and, for `--create-table`, its schema (`@P3`), as 1/0.
+pub(super) const PERMISSIONS_QUERY: &str = "SELECT \
+     HAS_PERMS_BY_NAME(@P1, N'OBJECT', N'SELECT') AS table_select, \
+     HAS_PERMS_BY_NAME(@P1, N'OBJECT', N'INSERT') AS table_insert, \
+     HAS_PERMS_BY_NAME(@P1, N'OBJECT', N'UPDATE') AS table_update, \
+     HAS_PERMS_BY_NAME(@P1, N'OBJECT', N'DELETE') AS table_delete, \
+     HAS_PERMS_BY_NAME(@P2, N'OBJECT', N'INSERT') AS audit_insert, \
+     HAS_PERMS_BY_NAME(@P2, N'OBJECT', N'UPDATE') AS audit_update, \
+     HAS_PERMS_BY_NAME(NULL, NULL, N'CREATE TABLE') AS create_table, \
+     HAS_PERMS_BY_NAME(@P3, N'SCHEMA', N'ALTER') AS alter_schema";
+
+/// The table's indexes (`@P1`): unique or not, key columns in order.
+pub(super) const KEYS_QUERY: &str = "SELECT i.is_unique, \
+     STRING_AGG(CAST(c.name AS NVARCHAR(MAX)), N',') WITHIN GROUP (ORDER BY ic.key_ordinal) AS key_columns \
+     FROM sys.indexes AS i \
+     JOIN sys.index_columns AS ic ON ic.object_id = i.object_id AND ic.index_id = i.index_id \
+     JOIN sys.columns AS c ON c.object_id = ic.object_id AND c.column_id = ic.column_id \
+     WHERE i.object_id = OBJECT_ID(@P1, N'U') AND ic.key_ordinal > 0 \
+     GROUP BY i.index_id, i.is_unique";
+
+/// What the load needs of the table's indexes, given (unique, key columns)
+/// of each: the batch key unique (append relies on it) and an index led by
+/// (order_id, item_id) (every MERGE joins on it). Returns what is missing.
+pub(super) fn missing_keys(indexes: &[(bool, String)]) -> Vec<&'static str> {
+    let mut missing = Vec::new();
+    if !indexes
+        .iter()
+        .any(|(unique, columns)| *unique && columns == "etl_batch_id,order_id,item_id")
+    {
+        missing.push("UNIQUE (etl_batch_id, order_id, item_id)");
+    }
+    if !indexes
+        .iter()
+        .any(|(_, columns)| columns.starts_with("order_id,item_id"))
+    {
+        missing.push("an index on (order_id, item_id)");
+    }
+    missing
+}
+
+/// The answers of [`PERMISSIONS_QUERY`] (1 yes, 0 no, none: no such
 /// object).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(super) struct Rights {
@@ -75,7 +116,7 @@ pub(crate) async fn check(
         if !differences.is_empty() {
             return Err(table::mismatch(&table.to_string(), &differences));
         }
-        let missing = sql::missing_keys(&indexes(&mut client, &quoted, shown).await?);
+        let missing = missing_keys(&indexes(&mut client, &quoted, shown).await?);
         if !missing.is_empty() {
             return Err(LoadError::Table(format!(
                 "table {table} lacks {}: apply the index section of \
@@ -112,7 +153,7 @@ async fn indexes(
 ) -> Result<Vec<(bool, String)>, LoadError> {
     let on = |e| database_error("read the table's indexes", shown, e);
     let rows = client
-        .query(sql::KEYS_QUERY, &[&quoted])
+        .query(KEYS_QUERY, &[&quoted])
         .await
         .map_err(on)?
         .into_first_result()
@@ -137,11 +178,11 @@ async fn rights(
     shown: &str,
 ) -> Result<Rights, LoadError> {
     let on = |e| database_error("read the login's permissions", shown, e);
-    let (quoted, audit) = (sql::quoted(table), sql::audit_table(table));
+    let (quoted, audit) = (sql::quoted(table), super::audit::table(table));
     let schema = table.schema.clone().unwrap_or_else(|| "dbo".to_owned());
     let row = client
         .query(
-            sql::PERMISSIONS_QUERY,
+            PERMISSIONS_QUERY,
             &[&quoted.as_str(), &audit.as_str(), &schema.as_str()],
         )
         .await

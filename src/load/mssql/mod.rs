@@ -10,12 +10,15 @@
 //! outside the transaction keeps the transaction short without giving up
 //! all-or-nothing for the table.
 
+mod audit;
 mod browser;
 mod check;
 mod connect;
 mod errors;
 mod options;
 mod sql;
+#[cfg(test)]
+mod statement_tests;
 pub(super) mod target;
 #[cfg(test)]
 mod target_tests;
@@ -25,7 +28,6 @@ mod values;
 #[cfg(test)]
 mod wire_tests;
 
-use super::audit::error_text;
 use super::columns::StagedColumns;
 use super::error::LoadError;
 use super::input::{Progress, StagedRows};
@@ -47,7 +49,7 @@ pub(super) async fn load(
     let mut client = connect(target).await?;
     run_batch(&mut client, &sql::session(), "set up the session", shown).await?;
     prepare_tables(&mut client, job, shown).await?;
-    let audit_id = audit_start(&mut client, job, shown).await?;
+    let audit_id = audit::start(&mut client, job, shown).await?;
     match stage_and_apply(&mut client, job, &mut rows, audit_id, shown).await {
         Ok(counts) => {
             let _ = client.close().await;
@@ -57,7 +59,7 @@ pub(super) async fn load(
             // XACT_ABORT has rolled back already unless the connection broke;
             // this is for the cases in between.
             let _ = run_batch(&mut client, sql::ROLLBACK, "roll back", shown).await;
-            record_failure(client, target, job, audit_id, &e).await;
+            audit::record_failure(client, target, job, audit_id, &e).await;
             Err(e)
         }
     }
@@ -88,46 +90,13 @@ async fn stage_and_apply(
     Ok(counts)
 }
 
-/// Records the failure in the audit row: on the load's connection, or on a
-/// new one when that broke. Never raises: the load's error is the one to
-/// report.
-async fn record_failure(
-    mut client: Connection,
-    target: &SqlServerTarget,
-    job: &Job,
-    audit_id: i64,
-    error: &LoadError,
-) {
-    let text = error_text(error);
-    let statement = sql::audit_failed(&job.table);
-    let shown = target.display();
-    let first = client
-        .execute(statement.as_str(), &[&audit_id, &text.as_str()])
-        .await;
-    if first.is_ok() {
-        let _ = client.close().await;
-        return;
-    }
-    let second = match connect(target).await {
-        Ok(mut fresh) => fresh
-            .execute(statement.as_str(), &[&audit_id, &text.as_str()])
-            .await
-            .map(drop)
-            .map_err(|e| database_error("record the failed load", shown, e)),
-        Err(e) => Err(e),
-    };
-    if let Err(e) = second {
-        tracing::warn!(error = %error_text(&e), audit_id, "cannot record the failed load in etl_load_audit");
-    }
-}
-
 /// Checks the table against the staged schema; creates it (and the audit
 /// table) when missing only with `--create-table`.
 async fn prepare_tables(client: &mut Connection, job: &Job, shown: &str) -> Result<(), LoadError> {
     let quoted = sql::quoted(&job.table);
     let actual = columns(client, &quoted, shown).await?;
     if job.create_table {
-        let audit = sql::create_audit(&job.table);
+        let audit = audit::create(&job.table);
         run_batch(client, &audit, "create the audit table", shown).await?;
     }
     if actual.is_empty() {
@@ -148,43 +117,6 @@ async fn prepare_tables(client: &mut Connection, job: &Job, shown: &str) -> Resu
     } else {
         Err(table::mismatch(&job.table.to_string(), &differences))
     }
-}
-
-async fn audit_start(client: &mut Connection, job: &Job, shown: &str) -> Result<i64, LoadError> {
-    let on = |e| {
-        database_error(
-            "write the load audit row (apply sql/staging/create_etl_load_audit_table.sql, or pass --create-table)",
-            shown,
-            e,
-        )
-    };
-    let (mode, table) = (job.mode.to_string(), job.table.to_string());
-    let row = client
-        .query(
-            sql::audit_start(&job.table),
-            &[
-                &job.run_id.as_str(),
-                &mode.as_str(),
-                &table.as_str(),
-                &job.load_time,
-            ],
-        )
-        .await
-        .map_err(on)?
-        .into_row()
-        .await
-        .map_err(on)?;
-    let id: Option<i64> = row
-        .as_ref()
-        .map(|r| r.try_get(0))
-        .transpose()
-        .map_err(on)?
-        .flatten();
-    id.ok_or_else(|| {
-        LoadError::task(&format!(
-            "SQL Server {shown}: the audit insert returned no id"
-        ))
-    })
 }
 
 /// Runs a batch whose results the load does not read (a SQL batch, not

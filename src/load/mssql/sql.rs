@@ -4,17 +4,17 @@
 //! here, so the load runs exactly what operators apply. The rest is built
 //! from [`COLUMNS`], with the table name quoted as `[schema].[name]`.
 //!
-//! A load, in order: [`SESSION`] once after the login; the audit row
-//! ([`audit_start`]); [`create_staged`] (money staged as exact text, cast in
+//! A load, in order: [`session`] once after the login; the audit row
+//! (`audit.rs`); [`create_staged`] (money staged as exact text, cast in
 //! the MERGE: tiberius's bulk encoding of DECIMAL is unproven against a
 //! server); one `INSERT BULK` per batch (tiberius `bulk_insert`);
 //! [`DUPLICATE_QUERY`]; [`INDEX_STAGED`]; then the one batch that changes
 //! the table, [`apply`]: `BEGIN TRAN`, `sp_getapplock` (so loads of one
 //! table take turns), one `MERGE ... WITH (HOLDLOCK)` whose `OUTPUT
 //! $action` counts what it did, the audit row set to succeeded, `COMMIT`.
-//! After a failure, [`ROLLBACK`] and [`audit_failed`].
+//! After a failure, [`ROLLBACK`]. The audit's statements are in
+//! `audit.rs`, `check`'s queries in `check.rs`.
 
-use super::super::audit;
 use super::super::table::{self, ColumnType, TableName};
 use crate::manifest::LoadMode;
 use crate::money;
@@ -25,9 +25,6 @@ pub(super) const TABLE_DDL: &str =
     include_str!("../../../sql/staging/create_tiktok_shop_orders_table.sql");
 pub(super) const VIEW_DDL: &str =
     include_str!("../../../sql/staging/views/v_tiktok_shop_order_sku_quantities.sql");
-pub(super) const AUDIT_DDL: &str =
-    include_str!("../../../sql/staging/create_etl_load_audit_table.sql");
-const AUDIT_DDL_TABLE: &str = "dbo.etl_load_audit";
 
 /// How long a statement waits for a row lock before failing with 1222
 /// (retried): a reader holding locks must not stall a load for ever.
@@ -204,81 +201,8 @@ pub(super) fn apply(mode: LoadMode, table: &TableName, allow_empty_replace: bool
          SELECT @staged AS staged, @inserted AS inserted, @updated AS updated, \
          @staged - @inserted - @updated AS unchanged, @deleted AS deleted;",
         super::errors::APPLOCK_TIMEOUT,
-        audit = audit_table(table),
+        audit = super::audit::table(table),
     )
-}
-
-/// `[schema].[etl_load_audit]`, beside the staging table.
-pub(super) fn audit_table(table: &TableName) -> String {
-    format!(
-        "[{}].[{}]",
-        table.schema.as_deref().unwrap_or("dbo"),
-        audit::TABLE
-    )
-}
-
-/// The audit DDL of `sql/` for the staging table's schema.
-pub(super) fn create_audit(table: &TableName) -> String {
-    AUDIT_DDL.replace(AUDIT_DDL_TABLE, &audit_table(table))
-}
-
-/// Writes the `started` row (`@P1` run id, `@P2` mode, `@P3` table, `@P4`
-/// started at) and returns its id.
-pub(super) fn audit_start(table: &TableName) -> String {
-    format!(
-        "INSERT INTO {} (run_id, load_mode, target_table, started_at, outcome) OUTPUT inserted.load_id \
-         VALUES (@P1, @P2, @P3, @P4, N'started');",
-        audit_table(table)
-    )
-}
-
-/// Marks row `@P1` failed with the error text `@P2`.
-pub(super) fn audit_failed(table: &TableName) -> String {
-    format!(
-        "UPDATE {} SET outcome = N'failed', finished_at = SYSUTCDATETIME(), error_text = @P2 WHERE load_id = @P1;",
-        audit_table(table)
-    )
-}
-
-/// What `check` asks: the login's rights on the table (`@P1`), the audit
-/// table (`@P2`) and, for `--create-table`, its schema (`@P3`), as 1/0.
-pub(super) const PERMISSIONS_QUERY: &str = "SELECT \
-     HAS_PERMS_BY_NAME(@P1, N'OBJECT', N'SELECT') AS table_select, \
-     HAS_PERMS_BY_NAME(@P1, N'OBJECT', N'INSERT') AS table_insert, \
-     HAS_PERMS_BY_NAME(@P1, N'OBJECT', N'UPDATE') AS table_update, \
-     HAS_PERMS_BY_NAME(@P1, N'OBJECT', N'DELETE') AS table_delete, \
-     HAS_PERMS_BY_NAME(@P2, N'OBJECT', N'INSERT') AS audit_insert, \
-     HAS_PERMS_BY_NAME(@P2, N'OBJECT', N'UPDATE') AS audit_update, \
-     HAS_PERMS_BY_NAME(NULL, NULL, N'CREATE TABLE') AS create_table, \
-     HAS_PERMS_BY_NAME(@P3, N'SCHEMA', N'ALTER') AS alter_schema";
-
-/// The table's indexes (`@P1`): unique or not, key columns in order.
-pub(super) const KEYS_QUERY: &str = "SELECT i.is_unique, \
-     STRING_AGG(CAST(c.name AS NVARCHAR(MAX)), N',') WITHIN GROUP (ORDER BY ic.key_ordinal) AS key_columns \
-     FROM sys.indexes AS i \
-     JOIN sys.index_columns AS ic ON ic.object_id = i.object_id AND ic.index_id = i.index_id \
-     JOIN sys.columns AS c ON c.object_id = ic.object_id AND c.column_id = ic.column_id \
-     WHERE i.object_id = OBJECT_ID(@P1, N'U') AND ic.key_ordinal > 0 \
-     GROUP BY i.index_id, i.is_unique";
-
-/// What the load needs of the table's indexes, given (unique, key columns)
-/// of each: the batch key unique (append relies on it) and an index led by
-/// (order_id, item_id) (every MERGE joins on it). Returns what is missing.
-pub(super) fn missing_keys(indexes: &[(bool, String)]) -> Vec<&'static str> {
-    let mut missing = Vec::new();
-    if !indexes
-        .iter()
-        .any(|(unique, columns)| *unique && columns == "etl_batch_id,order_id,item_id")
-    {
-        missing.push("UNIQUE (etl_batch_id, order_id, item_id)");
-    }
-    if !indexes
-        .iter()
-        .any(|(_, columns)| columns.starts_with("order_id,item_id"))
-    {
-        missing.push("an index on (order_id, item_id)");
-    }
-    missing
 }
 
 /// `MERGE` of the staged rows into `target` on (order_id, item_id): update

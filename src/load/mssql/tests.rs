@@ -11,13 +11,13 @@ use sqlparser::ast::{ColumnOption, Statement};
 use sqlparser::dialect::MsSqlDialect;
 use sqlparser::parser::Parser;
 
-use super::sql;
+use super::{audit, check, sql};
 use crate::load::table::TableName;
 use crate::manifest::LoadMode;
 use crate::schema::diff::Column as Declared;
 
 /// (what sqlparser 0.59 cannot parse, the text it is replaced by for the parse).
-const PARSER_GAPS: [(&str, &str); 7] = [
+const PARSER_GAPS: [(&str, &str); 9] = [
     // CLUSTERED / NONCLUSTERED on CREATE INDEX.
     ("CREATE CLUSTERED INDEX", "CREATE INDEX"),
     ("CREATE UNIQUE CLUSTERED INDEX", "CREATE UNIQUE INDEX"),
@@ -27,6 +27,15 @@ const PARSER_GAPS: [(&str, &str); 7] = [
     (" OUTPUT inserted.load_id VALUES ", " VALUES "),
     // A return value taken from EXEC.
     ("EXEC @lock = sys.sp_getapplock", "EXEC sys.sp_getapplock"),
+    // ALTER DATABASE (sql/01_create_database.sql).
+    (
+        "ALTER DATABASE Facolos_Staging SET READ_COMMITTED_SNAPSHOT ON WITH ROLLBACK IMMEDIATE;",
+        "SELECT 1;",
+    ),
+    (
+        "ALTER DATABASE Facolos_Staging SET RECOVERY SIMPLE;",
+        "SELECT 2;",
+    ),
     // THROW (SQL Server 2012+), in the two forms the load sends.
     (
         "THROW 51000, N'another load of this table holds its application lock', 1;",
@@ -76,10 +85,6 @@ fn all_statements() -> Vec<(String, String)> {
     };
     let mut all = vec![
         (
-            "sql/01_create_database.sql".to_owned(),
-            CREATE_DATABASE.to_owned(),
-        ),
-        (
             "sql/staging/create_tiktok_shop_orders_table.sql".into(),
             sql::TABLE_DDL.into(),
         ),
@@ -99,14 +104,26 @@ fn all_statements() -> Vec<(String, String)> {
         ("DUPLICATE_QUERY".into(), sql::DUPLICATE_QUERY.into()),
         (
             "sql/staging/create_etl_load_audit_table.sql".into(),
-            sql::AUDIT_DDL.into(),
+            audit::DDL.into(),
         ),
-        ("create_audit(etl)".into(), sql::create_audit(&other)),
-        ("audit_start".into(), sql::audit_start(&default)),
-        ("audit_failed".into(), sql::audit_failed(&default)),
-        ("PERMISSIONS_QUERY".into(), sql::PERMISSIONS_QUERY.into()),
-        ("KEYS_QUERY".into(), sql::KEYS_QUERY.into()),
+        ("create_audit(etl)".into(), audit::create(&other)),
+        ("audit_start".into(), audit::insert_started(&default)),
+        ("audit_failed".into(), audit::set_failed(&default)),
+        ("PERMISSIONS_QUERY".into(), check::PERMISSIONS_QUERY.into()),
+        ("KEYS_QUERY".into(), check::KEYS_QUERY.into()),
     ];
+    // sqlcmd batches, split at its GO lines.
+    for (i, batch) in CREATE_DATABASE.split("\nGO\n").enumerate() {
+        if batch
+            .lines()
+            .any(|l| !l.trim().is_empty() && !l.starts_with("--"))
+        {
+            all.push((
+                format!("sql/01_create_database.sql batch {}", i + 1),
+                batch.to_owned(),
+            ));
+        }
+    }
     for mode in [LoadMode::Merge, LoadMode::Append, LoadMode::Replace] {
         for allow in [false, true] {
             all.push((
@@ -300,63 +317,5 @@ fn each_mode_is_one_transaction_with_its_own_merge() {
     assert!(
         replace.contains("DELETE FROM ranked WHERE rn > 1;")
             && replace.contains("WHEN NOT MATCHED BY SOURCE THEN DELETE")
-    );
-}
-
-#[test]
-fn replace_refuses_an_empty_run_on_the_server_too_unless_allowed() {
-    let table = TableName {
-        schema: None,
-        name: "tiktok_shop_orders".into(),
-    };
-    let guard = "IF @staged = 0 THROW 51001";
-    let refused = sql::apply(LoadMode::Replace, &table, false);
-    let guard_at = refused.find(guard).expect("replace has the guard");
-    assert!(guard_at < refused.find("MERGE INTO").unwrap());
-    assert!(!sql::apply(LoadMode::Replace, &table, true).contains(guard));
-    for mode in [LoadMode::Merge, LoadMode::Append] {
-        assert!(!sql::apply(mode, &table, false).contains(guard), "{mode:?}");
-    }
-}
-
-#[test]
-fn the_session_and_staging_statements_are_as_documented() {
-    assert_eq!(
-        sql::session(),
-        "SET XACT_ABORT ON;\nSET LOCK_TIMEOUT 30000;"
-    );
-    let table = TableName {
-        schema: Some("etl".into()),
-        name: "orders".into(),
-    };
-    let staged = sql::create_staged(&table);
-    assert!(staged.starts_with("SELECT TOP (0) etl_batch_id, shop_cipher, order_id, item_id,"));
-    assert!(
-        staged.contains("CAST(total_amount AS NVARCHAR(21)) AS total_amount"),
-        "{staged}"
-    );
-    assert!(staged.ends_with("INTO #staged_rows FROM [etl].[orders];"));
-    assert_eq!(sql::audit_table(&table), "[etl].[etl_load_audit]");
-    assert!(sql::create_audit(&table).contains("CREATE TABLE [etl].[etl_load_audit] ("));
-    assert!(!sql::create_audit(&table).contains("dbo."));
-    // The widest staged money, with sign and point, fits the staged text.
-    let mut widest = String::new();
-    crate::money::write(&mut widest, -crate::money::MAX_UNITS);
-    assert_eq!(widest.len(), sql::MONEY_TEXT);
-}
-
-#[test]
-fn check_names_missing_keys() {
-    let good = [
-        (true, "etl_batch_id,order_id,item_id".to_owned()),
-        (false, "order_id,item_id".to_owned()),
-    ];
-    assert!(sql::missing_keys(&good).is_empty());
-    assert_eq!(
-        sql::missing_keys(&[(false, "etl_batch_id,order_id,item_id".to_owned())]),
-        [
-            "UNIQUE (etl_batch_id, order_id, item_id)",
-            "an index on (order_id, item_id)"
-        ]
     );
 }
