@@ -8,6 +8,7 @@ mod it {
     mod extract;
     mod load;
     mod load_conformance;
+    mod load_errors;
     mod load_fixture;
     mod load_targets;
     mod pipeline;

@@ -36,6 +36,8 @@ mod columns;
 mod config;
 mod error;
 mod input;
+#[cfg(test)]
+mod input_tests;
 mod job;
 mod mssql;
 mod retry;

@@ -12,35 +12,8 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use super::load_fixture::{Fixture, Line, counts, line, write_run};
-use super::load_targets::Db;
+use super::load_targets::{Db, audit, table, text};
 use crate::util;
-
-type Rows = Vec<Vec<Option<String>>>;
-
-/// (order_id, item_id, etl_batch_id, total_amount) in key order.
-fn table(db: &Db) -> Rows {
-    db.select(
-        "order_id, item_id, etl_batch_id, CAST(total_amount AS NVARCHAR(40))",
-        false,
-        "order_id, item_id, etl_batch_id",
-    )
-}
-
-/// (run, mode, outcome, staged, inserted, updated, unchanged, deleted,
-/// finished) of every audit row, oldest first.
-fn audit(db: &Db) -> Rows {
-    db.select(
-        "run_id, load_mode, outcome, CAST(rows_staged AS NVARCHAR(20)), CAST(rows_inserted AS NVARCHAR(20)), \
-         CAST(rows_updated AS NVARCHAR(20)), CAST(rows_unchanged AS NVARCHAR(20)), \
-         CAST(rows_deleted AS NVARCHAR(20)), CASE WHEN finished_at IS NULL THEN 'open' ELSE 'closed' END",
-        true,
-        "load_id",
-    )
-}
-
-fn text(values: &[&str]) -> Vec<Option<String>> {
-    values.iter().map(|v| Some((*v).to_owned())).collect()
-}
 
 /// Loads, expects success, and checks the new audit row against the
 /// manifest's counts; returns [inserted, updated, unchanged, deleted].

@@ -198,3 +198,30 @@ fn mssql_select(url: &str, query: &str) -> Vec<Vec<Option<String>>> {
             .collect()
     })
 }
+
+pub(crate) type Rows = Vec<Vec<Option<String>>>;
+
+/// (order_id, item_id, etl_batch_id, total_amount) in key order.
+pub(crate) fn table(db: &Db) -> Rows {
+    db.select(
+        "order_id, item_id, etl_batch_id, CAST(total_amount AS NVARCHAR(40))",
+        false,
+        "order_id, item_id, etl_batch_id",
+    )
+}
+
+/// (run, mode, outcome, staged, inserted, updated, unchanged, deleted,
+/// finished) of every audit row, oldest first.
+pub(crate) fn audit(db: &Db) -> Rows {
+    db.select(
+        "run_id, load_mode, outcome, CAST(rows_staged AS NVARCHAR(20)), CAST(rows_inserted AS NVARCHAR(20)), \
+         CAST(rows_updated AS NVARCHAR(20)), CAST(rows_unchanged AS NVARCHAR(20)), \
+         CAST(rows_deleted AS NVARCHAR(20)), CASE WHEN finished_at IS NULL THEN 'open' ELSE 'closed' END",
+        true,
+        "load_id",
+    )
+}
+
+pub(crate) fn text(values: &[&str]) -> Vec<Option<String>> {
+    values.iter().map(|v| Some((*v).to_owned())).collect()
+}

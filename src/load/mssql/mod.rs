@@ -10,6 +10,7 @@
 //! outside the transaction keeps the transaction short without giving up
 //! all-or-nothing for the table.
 
+mod ado;
 mod audit;
 mod browser;
 mod check;

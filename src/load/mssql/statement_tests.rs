@@ -63,3 +63,55 @@ fn check_names_missing_keys() {
         ]
     );
 }
+
+#[test]
+fn sys_columns_types_read_back_as_the_ddl_writes_them() {
+    assert_eq!(sql::declared_type("nvarchar", 510, 0, 0), "NVARCHAR(255)");
+    assert_eq!(sql::declared_type("nvarchar", -1, 0, 0), "NVARCHAR(MAX)");
+    assert_eq!(sql::declared_type("varchar", 40, 0, 0), "VARCHAR(40)");
+    assert_eq!(sql::declared_type("decimal", 9, 19, 4), "DECIMAL(19,4)");
+    assert_eq!(sql::declared_type("datetime2", 7, 27, 3), "DATETIME2(3)");
+    assert_eq!(sql::declared_type("bit", 1, 1, 0), "BIT");
+    assert_eq!(sql::declared_type("int", 4, 10, 0), "INT");
+    assert_eq!(sql::declared_type("float", 8, 53, 0), "FLOAT");
+}
+
+#[test]
+fn create_table_swaps_in_the_table_name() {
+    let default = sql::create_table(&TableName {
+        schema: None,
+        name: "tiktok_shop_orders".into(),
+    });
+    assert!(
+        default.contains("OBJECT_ID(N'[dbo].[tiktok_shop_orders]', N'U')"),
+        "{default}"
+    );
+    assert!(default.contains("CREATE TABLE [dbo].[tiktok_shop_orders] ("));
+    let other = sql::create_table(&TableName {
+        schema: Some("etl".into()),
+        name: "tiktok_shop_orders_it".into(),
+    });
+    assert!(
+        other.contains("CREATE TABLE [etl].[tiktok_shop_orders_it] ("),
+        "{other}"
+    );
+    assert!(
+        other.contains("CONSTRAINT uq_tiktok_shop_orders_it_batch_order_item UNIQUE"),
+        "{other}"
+    );
+    assert!(!other.contains("dbo."), "{other}");
+    assert!(
+        sql::create_view(&TableName {
+            schema: None,
+            name: "tiktok_shop_orders".into()
+        })
+        .is_some()
+    );
+    assert!(
+        sql::create_view(&TableName {
+            schema: Some("etl".into()),
+            name: "x".into()
+        })
+        .is_none()
+    );
+}
