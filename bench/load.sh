@@ -2,26 +2,31 @@
 # The load benchmark: our SQLite load against a hand-written Python loader,
 # on the same staged rows, in one run.
 #
-#   bench/load.sh [ORDERS_PER_DAY_PER_SHOP] [DAYS] [COPIES]   (defaults: 10000 10 10)
+#   bench/load.sh [ORDERS_PER_DAY_PER_SHOP] [DAYS] [COPIES] [SCALE]
+#                                              (defaults: 700 5 10 10)
 #
 # Builds release binaries, extracts ORDERS_PER_DAY_PER_SHOP x DAYS orders of
-# two shops from the sandbox API on loopback (defaults: 200,000 orders, about
-# 430,000 line items) and transforms them into a store under bench/out/.
-# Then, each timed with its peak RSS:
-#   load         our load into a fresh SQLite table;
+# two shops from the sandbox API on loopback and transforms them into a store
+# under bench/out/ (the real staged files, so the schema is whatever
+# transform writes today). bench/replicate.py copies that run COPIES times
+# with new order ids into run `bench` (defaults: 200,000 orders, about
+# 430,000 line items), and SCALE times more into run `bench-xSCALE`. Then,
+# each timed with its peak RSS:
+#   load         our load of `bench` into a fresh SQLite table;
 #   load-again   the same run again (every row unchanged);
 #   python       bench/reference_loader.py (pyarrow + sqlite3 executemany
-#                upsert) into another fresh table;
-#   load-xN      our load of the same rows COPIES times over (new order ids)
-#                into a third fresh table: memory must not grow with the run.
+#                upsert) of `bench` into another fresh table;
+#   load-xSCALE  our load of `bench-xSCALE` into a third fresh table: memory
+#                must not grow with the run.
 # Prints a table with rows/s, peak RSS, and the ratios to the reference.
 # The Python side runs in bench/.venv (made here with pyarrow from PyPI when
 # missing, or set BENCH_PYTHON to a python that has pyarrow).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-per_day=${1:-10000}
-days=${2:-10}
+per_day=${1:-700}
+days=${2:-5}
 copies=${3:-10}
+scale=${4:-10}
 out=bench/out/load
 rm -rf "$out" && mkdir -p "$out"
 
@@ -48,14 +53,17 @@ export TIKTOK_API_BASE_URL="http://127.0.0.1:$port" TIKTOK_AUTH_BASE_URL="http:/
 export TIKTOK_APP_KEY=sandbox-app-key TIKTOK_APP_SECRET=sandbox-app-secret
 export TIKTOK_ACCESS_TOKEN=sandbox-access-token TIKTOK_REFRESH_TOKEN=sandbox-refresh-token
 export TIKTOK_SHOP_CIPHER=GCP_SANDBOX_SHOP_0001,ROW_SANDBOX_SHOP_0002
-export ETL_STORE="$out/store" ETL_RUN_ID=bench RUST_LOG=warn
+export ETL_STORE="$out/store" ETL_RUN_ID=base RUST_LOG=warn
 since=$(date -u -d "$now - $days days" +%Y-%m-%dT%H:%M:%SZ)
 "$bin/extract" --since "$since" --until "$now" > "$out/extract.json"
 "$bin/transform" > "$out/transform.json"
 kill $sandbox 2>/dev/null || true
-rows=$("$python" -c "import json;print(json.load(open('$out/transform.json'))['rows_out'])")
-orders=$("$python" -c "import json;print(json.load(open('$out/extract.json'))['rows_out'])")
-big_rows=$("$python" bench/replicate.py "$out/store" bench bench-x"$copies" "$copies")
+base_orders=$("$python" -c "import json;print(json.load(open('$out/extract.json'))['rows_out'])")
+orders=$((base_orders * copies))
+rows=$("$python" bench/replicate.py "$out/store" base bench "$copies")
+big_rows=$("$python" bench/replicate.py "$out/store" base "bench-x$scale" $((copies * scale)))
+unset ETL_RUN_ID
+export ETL_RUN_ID=bench
 
 measure() { # name, rows, command...
   local name=$1 n=$2; shift 2
@@ -66,7 +74,7 @@ measure() { # name, rows, command...
 measure load "$rows" "$bin/load" --target "sqlite://$out/ours.db"
 measure load-again "$rows" "$bin/load" --target "sqlite://$out/ours.db"
 measure python "$rows" "$python" bench/reference_loader.py "$out/store" bench "$out/python.db"
-measure "load-x$copies" "$big_rows" "$bin/load" --run-id "bench-x$copies" --target "sqlite://$out/big.db"
+measure "load-x$scale" "$big_rows" "$bin/load" --run-id "bench-x$scale" --target "sqlite://$out/big.db"
 
 "$python" - "$out/results" "$orders" <<'PY'
 import sys

@@ -1,7 +1,8 @@
 """Makes a run N times larger from a real staged run, for bench/load.sh.
 
 Copies every staged file of run SOURCE N times into run TARGET, each copy
-with its own order ids (`<order_id>x<k>`) and TARGET as etl_batch_id, and
+with its own order ids (`<k:03>-<order_id>`: copy k's ids all sort after copy
+k-1's, as a later day's orders do) and TARGET as etl_batch_id, and
 writes TARGET's transform manifest. The schema is the source files' own, as
 transform wrote it (so it follows src/schema/staged.rs); the load checks it
 on read like any other run.
@@ -29,7 +30,7 @@ def main(store, source, target, copies):
         for entry in files:
             table = pq.read_table(f"{store}/{entry['path']}")
             schema = table.schema
-            order_ids = pc.binary_join_element_wise(table["order_id"], pa.scalar(f"x{k}"), "")
+            order_ids = pc.binary_join_element_wise(pa.scalar(f"{k:03d}-"), table["order_id"], "")
             table = table.set_column(schema.get_field_index("order_id"), schema.field("order_id"), order_ids)
             batch_ids = pa.array([target] * table.num_rows, type=schema.field("etl_batch_id").type)
             table = table.set_column(schema.get_field_index("etl_batch_id"), schema.field("etl_batch_id"), batch_ids)

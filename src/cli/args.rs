@@ -229,7 +229,7 @@ pub struct LoadArgs {
     /// Rows per batch read from the staged files and sent to the database
     /// (one TDS bulk load per batch on SQL Server). Memory grows with it,
     /// never with the run: about 2 KiB per row.
-    #[arg(long, env = "ETL_BATCH_SIZE", default_value_t = 10_000,
+    #[arg(long, env = "ETL_BATCH_SIZE", default_value_t = 4_096,
           value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     pub batch_size: u32,
 }
