@@ -282,3 +282,22 @@ fn duplicate_keys_in_the_staged_rows_exit_2_and_change_nothing() {
     assert_eq!(f.dump(), before, "a refused load changed the table");
     assert!(!f.store.join("runs/r2/load/_manifest.json").exists());
 }
+
+#[test]
+fn duplicate_keys_into_an_empty_table_exit_2_too() {
+    // An empty table is written without lookups: the staged keys alone
+    // must catch the duplicate.
+    let f = Fixture::new();
+    write_run(
+        &f.store,
+        "r1",
+        &[line("7", "1", 2_000, "x", 1), line("7", "1", 2_000, "x", 1)],
+    );
+    let out = f.load_to("r1", "merge", &f.target());
+    assert_eq!(out.status.code(), Some(2), "{}", util::stderr(&out));
+    assert!(
+        util::stderr(&out).contains("order_id=7, item_id=1 more than once"),
+        "{}",
+        util::stderr(&out)
+    );
+}

@@ -35,6 +35,9 @@ struct Statements<'t> {
     lookup: Statement<'t>,
     update: Statement<'t>,
     insert: Statement<'t>,
+    /// The table had no row when the load began: every key is new (a key
+    /// staged twice is caught by `key` first), so no row is looked up.
+    empty_at_start: bool,
 }
 
 /// Streams every staged row into the table; returns the counts (deleted
@@ -56,6 +59,9 @@ pub(super) fn apply(
         counts.deleted += execute_with_run_id(tx, &sql::delete_duplicates(table), &job.run_id)
             .map_err(on("delete duplicate keys"))?;
     }
+    let empty_at_start: bool = tx
+        .query_row(&sql::is_empty(table), [], |row| row.get(0))
+        .map_err(on("look at the table"))?;
     let mut statements = Statements {
         key: tx.prepare(sql::INSERT_STAGED_KEY).map_err(on("prepare"))?,
         lookup: tx
@@ -65,6 +71,7 @@ pub(super) fn apply(
             .prepare(&sql::update(job.mode, table))
             .map_err(on("prepare"))?,
         insert: tx.prepare(&sql::insert(table)).map_err(on("prepare"))?,
+        empty_at_start,
     };
     if job.mode == LoadMode::Append {
         statements
@@ -208,7 +215,11 @@ fn write_row(
             _ => on("stage a key")(e),
         });
     }
-    let found = find(&mut statements.lookup, key).map_err(on("look a row up"))?;
+    let found = if statements.empty_at_start {
+        Found::Nothing
+    } else {
+        find(&mut statements.lookup, key).map_err(on("look a row up"))?
+    };
     let (update_time, hash) = (text(columns.update_time), text(columns.hash));
     let replace = match (&found, job.mode) {
         (Found::Nothing, _) => {

@@ -82,7 +82,7 @@ fn load_in_transaction(
 }
 
 /// Page cache sizes, negative: KiB (SQLite's convention).
-const MAIN_CACHE_KIB: i64 = -65_536;
+const MAIN_CACHE_KIB: i64 = -32_768;
 const TEMP_CACHE_KIB: i64 = -8_192;
 
 fn open(target: &SqliteTarget) -> Result<Connection, LoadError> {

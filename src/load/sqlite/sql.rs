@@ -142,6 +142,11 @@ pub(super) fn lookup(mode: LoadMode, table: &str) -> String {
     }
 }
 
+/// 1 when the table has no row (the load then inserts without lookups).
+pub(super) fn is_empty(table: &str) -> String {
+    format!("SELECT NOT EXISTS (SELECT 1 FROM main.{})", quote(table))
+}
+
 /// Replaces the row of the staged row's key (its batch's, in append) with
 /// the staged row; `etl_created_at` stays.
 pub(super) fn update(mode: LoadMode, table: &str) -> String {

@@ -33,6 +33,10 @@ fn every_statement_is_valid_sqlite() {
     conn.prepare(&sql::finish_audit()).unwrap();
     conn.prepare(&sql::insert("orders")).unwrap();
     conn.prepare(&sql::delete_duplicates("orders")).unwrap();
+    let empty: bool = conn
+        .query_row(&sql::is_empty("orders"), [], |r| r.get(0))
+        .unwrap();
+    assert!(empty);
     for mode in [LoadMode::Merge, LoadMode::Append, LoadMode::Replace] {
         let mut statements = vec![sql::lookup(mode, "orders"), sql::update(mode, "orders")];
         statements.extend(sql::delete_unstaged(mode, "orders"));
