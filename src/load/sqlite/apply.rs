@@ -35,8 +35,10 @@ struct Statements<'t> {
     lookup: Statement<'t>,
     update: Statement<'t>,
     insert: Statement<'t>,
-    /// The table had no row when the load began: every key is new (a key
-    /// staged twice is caught by `key` first), so no row is looked up.
+    /// The table had no row when the load began: every key is new, so no
+    /// row is looked up and no key kept; a key staged twice is refused by
+    /// the table's unique (etl_batch_id, order_id, item_id), as every row
+    /// it then holds has this run's batch id; nothing is left to delete.
     empty_at_start: bool,
 }
 
@@ -105,7 +107,7 @@ pub(super) fn apply(
     if job.mode == LoadMode::Replace && counts.staged == 0 && !job.allow_empty_replace {
         return Err(LoadError::Input(Counts::empty_replace_refused(&job.table)));
     }
-    if let Some(delete) = sql::delete_unstaged(job.mode, table) {
+    if let Some(delete) = sql::delete_unstaged(job.mode, table).filter(|_| !empty_at_start) {
         counts.deleted += execute_with_run_id(tx, &delete, &job.run_id)
             .map_err(on("delete the rows no longer staged"))?;
     }
@@ -205,21 +207,27 @@ fn write_row(
     } = *current;
     let text = |column| values.text(staged, row, column).unwrap_or_default();
     let key = (text(columns.order_id), text(columns.item_id));
-    if let Err(e) = stage_key(&mut statements.key, key) {
-        return Err(match e.sqlite_error_code() {
-            Some(ErrorCode::ConstraintViolation) => RowError::Load(LoadError::Input(format!(
-                "the staged rows hold {} more than once; (order_id, item_id) must be unique: \
-                 re-run transform for this run id",
-                staged.key(row)
-            ))),
-            _ => on("stage a key")(e),
-        });
-    }
-    let found = if statements.empty_at_start {
-        Found::Nothing
-    } else {
-        find(&mut statements.lookup, key).map_err(on("look a row up"))?
+    let duplicate = |e: rusqlite::Error, what| match e.sqlite_error_code() {
+        Some(ErrorCode::ConstraintViolation) => RowError::Load(LoadError::Input(format!(
+            "the staged rows hold {} more than once; (order_id, item_id) must be unique: \
+             re-run transform for this run id",
+            staged.key(row)
+        ))),
+        _ => RowError::Database(what, e),
     };
+    if statements.empty_at_start {
+        values
+            .bind(&mut statements.insert, staged, row)
+            .map_err(on("insert a row"))?;
+        statements
+            .insert
+            .raw_execute()
+            .map_err(|e| duplicate(e, "insert a row"))?;
+        counts.inserted += 1;
+        return Ok(());
+    }
+    stage_key(&mut statements.key, key).map_err(|e| duplicate(e, "stage a key"))?;
+    let found = find(&mut statements.lookup, key).map_err(on("look a row up"))?;
     let (update_time, hash) = (text(columns.update_time), text(columns.hash));
     let replace = match (&found, job.mode) {
         (Found::Nothing, _) => {
