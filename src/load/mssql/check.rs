@@ -8,6 +8,7 @@
 
 use super::super::error::LoadError;
 use super::super::table::{self, TableName};
+use super::batch::columns;
 use super::connect::{Connection, connect};
 use super::errors::database_error;
 use super::sql;
@@ -107,7 +108,7 @@ pub(crate) async fn check(
     let shown = target.display();
     let mut client = connect(target).await?;
     let quoted = sql::quoted(table);
-    let actual = super::columns(&mut client, &quoted, shown).await?;
+    let actual = columns(&mut client, &quoted, shown).await?;
     if actual.is_empty() && !create_table {
         return Err(table::missing(&table.to_string()));
     }

@@ -12,6 +12,7 @@
 
 mod ado;
 mod audit;
+mod batch;
 mod browser;
 mod check;
 mod connect;
@@ -35,6 +36,7 @@ use super::input::{Progress, StagedRows};
 use super::job::{Counts, Job};
 use super::table;
 use crate::manifest::LoadMode;
+use batch::{columns, run_batch};
 use connect::{Connection, connect};
 use errors::database_error;
 use target::SqlServerTarget;
@@ -118,56 +120,6 @@ async fn prepare_tables(client: &mut Connection, job: &Job, shown: &str) -> Resu
     } else {
         Err(table::mismatch(&job.table.to_string(), &differences))
     }
-}
-
-/// Runs a batch whose results the load does not read (a SQL batch, not
-/// sp_executesql, so a #temp table it creates outlives it).
-pub(super) async fn run_batch(
-    client: &mut Connection,
-    text: &str,
-    what: &str,
-    shown: &str,
-) -> Result<(), LoadError> {
-    let on = |e| database_error(what, shown, e);
-    client
-        .simple_query(text)
-        .await
-        .map_err(on)?
-        .into_results()
-        .await
-        .map_err(on)?;
-    Ok(())
-}
-
-pub(super) async fn columns(
-    client: &mut Connection,
-    quoted: &str,
-    shown: &str,
-) -> Result<Vec<crate::schema::diff::Column>, LoadError> {
-    let on = |e| database_error("read the table's columns", shown, e);
-    let rows = client
-        .query(sql::COLUMNS_QUERY, &[&quoted])
-        .await
-        .map_err(on)?
-        .into_first_result()
-        .await
-        .map_err(on)?;
-    rows.iter()
-        .map(|row| {
-            let name: &str = row.try_get(0)?.unwrap_or_default();
-            let type_name: &str = row.try_get(1)?.unwrap_or_default();
-            let max_length: i16 = row.try_get(2)?.unwrap_or_default();
-            let precision: u8 = row.try_get(3)?.unwrap_or_default();
-            let scale: u8 = row.try_get(4)?.unwrap_or_default();
-            let nullable: bool = row.try_get(5)?.unwrap_or_default();
-            Ok(crate::schema::diff::Column {
-                name: name.to_owned(),
-                type_name: sql::declared_type(type_name, max_length, precision, scale),
-                nullable,
-            })
-        })
-        .collect::<Result<_, tiberius::error::Error>>()
-        .map_err(on)
 }
 
 /// Sends each staged batch through its own TDS bulk load as it arrives;
