@@ -67,20 +67,28 @@ fn rows_of_another_run_are_refused() {
 
 #[test]
 fn text_longer_than_its_column_in_utf16_units_is_refused() {
-    let fits = "é".repeat(1000); // 2000 bytes, 1000 units.
+    // The column's width from COLUMNS, so a widened column keeps this true.
+    let max = match COLUMNS[staged::index_of("buyer_message").unwrap()].kind {
+        Kind::Text(n) => usize::from(n),
+        other => panic!("buyer_message is {other:?}"),
+    };
+    let fits = "é".repeat(max); // 2 bytes, 1 unit each.
     check(
         &mut Checks { run_id: "r".into() },
         &batch("r", &[("o", "i", Some(&fits), 0)]),
     )
     .unwrap();
-    let emoji = "😀".repeat(501); // 501 chars, 1002 UTF-16 units.
+    let emoji = "😀".repeat(max / 2 + 1); // 2 UTF-16 units each.
     let err = check(
         &mut Checks { run_id: "r".into() },
         &batch("r", &[("o", "i", Some(&emoji), 0)]),
     )
     .unwrap_err();
+    let units = (max / 2 + 1) * 2;
     assert!(
-        err.contains("column buyer_message of order_id=o, item_id=i is 1002 UTF-16 units"),
+        err.contains(&format!(
+            "column buyer_message of order_id=o, item_id=i is {units} UTF-16 units"
+        )),
         "{err}"
     );
 }
