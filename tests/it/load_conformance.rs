@@ -185,7 +185,10 @@ fn two_concurrent_loads_of_one_run_and_of_overlapping_runs() {
     // Overlapping runs: r2 newer than r3 on the same keys.
     write_run(&f.store, "r2", &lines("b", n, 3_000, "new"));
     write_run(&f.store, "r3", &lines("b", n, 2_000, "old"));
+    write_run(&f.store, "empty", &[]);
     for db in Db::all(&f) {
+        // The table exists (empty) before the race, as it does in production.
+        load_ok(&f, &db, "empty", "merge");
         let (a, b) = (db.spawn(&f, "r1", "merge"), db.spawn(&f, "r1", "merge"));
         let outs: Vec<Output> = [a, b]
             .into_iter()

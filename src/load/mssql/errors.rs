@@ -105,6 +105,7 @@ pub(super) fn classify_code(code: u32, class: u8) -> (Failure, &'static str) {
             retry("the database is unavailable (starting, failing over or busy)")
         }
         233 | 10053 | 10054 | 10060 | 64 | 121 => retry("the connection broke"),
+        2714 => retry("another load created the same table at the same moment; the retry finds it"),
         4060 => fatal(
             "the database in database= cannot be opened by this login: check its name, and that the login has a \
              user in it (sql/02_create_etl_login.sql)",
