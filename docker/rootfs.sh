@@ -50,8 +50,11 @@ cat >"$rootfs/etc/group" <<GROUP
 root:x:0:
 etl:x:$etl_uid:
 GROUP
-if [[ -f /etc/ssl/certs/ca-certificates.crt ]]; then
-    copy_at_same_path /etc/ssl/certs/ca-certificates.crt
-else
-    echo "rootfs.sh: no /etc/ssl/certs/ca-certificates.crt: the image will not verify TLS peers" >&2
+# Without a CA bundle the load cannot check a SQL Server certificate (and
+# tiberius would panic): an image without one is not built.
+if [[ ! -s /etc/ssl/certs/ca-certificates.crt ]]; then
+    echo "rootfs.sh: no /etc/ssl/certs/ca-certificates.crt: install the ca-certificates package in the build stage;" \
+        "an image without CA roots cannot check TLS certificates (SQL Server, S3, the TikTok API)" >&2
+    exit 2
 fi
+copy_at_same_path /etc/ssl/certs/ca-certificates.crt

@@ -1,11 +1,21 @@
 -- The ETL's own login, tiktok_etl: it may read and write rows of the staging
 -- tables (schema dbo of Facolos_Staging, as in the old system) and nothing
 -- else: no DDL, no other database, no server role. The load never runs as sa.
--- What the load does needs no more than this: it checks the table through
--- sys.columns (visible to a user with SELECT on it), bulk loads into a #temp
--- table made with SELECT TOP (0) … INTO (temp tables need no grant), and
--- MERGEs or DELETEs in the table. Only `load --create-table` would need
--- CREATE TABLE, and in this stack sql/staging/ creates the table instead.
+-- What a load does needs no more than this: it checks the table through
+-- sys.columns and sys.indexes (visible to a user with SELECT on it), writes
+-- its row in dbo.etl_load_audit (INSERT, UPDATE), bulk loads into a #temp
+-- table made with SELECT TOP (0) … INTO (temp tables need no grant), takes
+-- an application lock (sp_getapplock: public), and MERGEs or DELETEs in the
+-- table. `tiktok-etl check` asks the server (HAS_PERMS_BY_NAME) whether the
+-- login has each of these and says which is missing.
+--
+-- `load --create-table` needs more: CREATE TABLE in the database, ALTER on
+-- the schema (to create the table, its indexes and etl_load_audit in dbo)
+-- and CREATE VIEW (the quantities view). In this stack sql/staging/ creates
+-- the tables instead, so those are not granted; to let the ETL create its
+-- own tables, a DBA would add:
+--   GRANT CREATE TABLE, CREATE VIEW TO tiktok_etl;
+--   GRANT ALTER ON SCHEMA::dbo TO tiktok_etl;
 --
 -- Applied as sa by the sqlserver-init service of docker-compose.yml after
 -- 01_create_database.sql, at every start; safe to re-run (a changed password

@@ -7,6 +7,10 @@ mod it {
     mod architecture;
     mod extract;
     mod load;
+    mod load_conformance;
+    mod load_errors;
+    mod load_fixture;
+    mod load_targets;
     mod pipeline;
     mod s3;
     mod transform;

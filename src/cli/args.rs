@@ -261,9 +261,22 @@ pub struct LoadArgs {
     pub load_mode: LoadMode,
 
     /// Create the table when it is missing (never alters an existing one).
-    /// Production SQL Server tables come from `sql/` instead.
+    /// Production SQL Server tables come from `sql/` instead. On SQL Server
+    /// it also creates the audit table `etl_load_audit` when missing.
     #[arg(long, env = "ETL_CREATE_TABLE")]
     pub create_table: bool,
+
+    /// Let `--load-mode replace` empty the table when the run staged no
+    /// rows. Without it such a load changes nothing and exits 2.
+    #[arg(long, env = "ETL_ALLOW_EMPTY_REPLACE")]
+    pub allow_empty_replace: bool,
+
+    /// Rows per batch read from the staged files and sent to the database
+    /// (one TDS bulk load per batch on SQL Server). Memory grows with it,
+    /// never with the run: about 2 KiB per row.
+    #[arg(long, env = "ETL_BATCH_SIZE", default_value_t = 4_096,
+          value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub batch_size: u32,
 }
 
 /// The database the load writes to (and `check` checks).
@@ -292,12 +305,10 @@ impl LoadArgs {
     /// the table name and mode checked.
     pub fn config(&self) -> Result<LoadConfig, CliError> {
         let (target, table) = self.target.parsed()?;
-        Ok(LoadConfig::new(
-            target,
-            table,
-            self.load_mode,
-            self.create_table,
-        )?)
+        let mut config = LoadConfig::new(target, table, self.load_mode, self.create_table)?;
+        config.allow_empty_replace = self.allow_empty_replace;
+        config.batch_rows = self.batch_size as usize;
+        Ok(config)
     }
 }
 

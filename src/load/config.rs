@@ -2,6 +2,7 @@
 //! data moves.
 
 use super::error::LoadError;
+use super::input::DEFAULT_BATCH_ROWS;
 use super::table::TableName;
 use super::target::Target;
 use crate::manifest::LoadMode;
@@ -13,6 +14,11 @@ pub struct LoadConfig {
     pub mode: LoadMode,
     /// Create the table when it is missing (SQLite does so anyway).
     pub create_table: bool,
+    /// Let `replace` empty the table when the run staged no rows.
+    pub allow_empty_replace: bool,
+    /// Rows per batch read from the staged files and sent on
+    /// (`ETL_BATCH_SIZE`).
+    pub batch_rows: usize,
 }
 
 impl LoadConfig {
@@ -34,6 +40,8 @@ impl LoadConfig {
             table,
             mode,
             create_table,
+            allow_empty_replace: false,
+            batch_rows: DEFAULT_BATCH_ROWS,
         })
     }
 }

@@ -9,7 +9,7 @@ type Source = Box<dyn std::error::Error + Send + Sync>;
 /// (Said by every error about `--target`.)
 pub(crate) const FORMS: &str = "use sqlite://path/to/file.db (sqlite:///absolute/path.db), a SQL Server ADO.NET \
      connection string such as server=tcp:host,1433;database=Facolos_Staging;user id=tiktok_etl;\
-     TrustServerCertificate=true (password from DB_PASSWORD or DB_PASSWORD_FILE), or \
+     Encrypt=true;TrustServerCertificateCA=/path/to/ca.pem (password from DB_PASSWORD or DB_PASSWORD_FILE), or \
      mssql://user@host:1433/database";
 
 #[derive(Debug, thiserror::Error)]
@@ -23,6 +23,20 @@ pub enum LoadError {
         target: String,
         #[source]
         source: Source,
+    },
+    /// The server certificate is to be checked but this machine has no CA
+    /// roots (tiberius would panic).
+    #[error(
+        "SQL Server {target}: encryption is on and the server's certificate is to be checked, but no CA \
+         certificates were found on this machine (an image without /etc/ssl/certs/ca-certificates.crt, or \
+         SSL_CERT_FILE naming no bundle). Install the ca-certificates package or set SSL_CERT_FILE to a CA \
+         bundle; or name the server's CA with TrustServerCertificateCA=/path/to/ca.pem; or skip the check \
+         with TrustServerCertificate=true"
+    )]
+    TlsRoots {
+        target: String,
+        #[source]
+        source: Option<std::io::Error>,
     },
     /// A password is to come from `DB_PASSWORD_FILE`, which cannot be read.
     #[error(transparent)]
@@ -45,6 +59,11 @@ pub enum LoadError {
     /// The database did not answer in time or the connection broke.
     #[error("{0}")]
     Unavailable(String),
+    /// Staged batches could not be regrouped to `ETL_BATCH_SIZE` rows.
+    #[error(
+        "cannot regroup the staged rows into batches (a bug: the files passed the schema check)"
+    )]
+    Regroup(#[source] arrow::error::ArrowError),
     /// A load task died (a bug, or the process is being shut down).
     #[error("the load stopped unexpectedly")]
     Task(#[source] Source),
@@ -60,6 +79,8 @@ impl LoadError {
             | LoadError::Password(_)
             | LoadError::Input(_)
             | LoadError::Table(_)
+            | LoadError::Regroup(_)
+            | LoadError::TlsRoots { .. }
             | LoadError::Task(_) => Failure::Fatal,
             LoadError::Database { failure, .. } => *failure,
             LoadError::Unavailable(_) => Failure::Retryable,

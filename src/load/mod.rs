@@ -1,15 +1,18 @@
 //! The load stage: a run's staged rows into the staging table.
 //!
 //! Reads the `order_lines` files the transform manifest lists ([`input`]),
-//! checks them on the way (run, unique keys, lengths), and hands them to a
-//! backend: SQL Server ([`mssql`], production) or SQLite ([`sqlite`], the
-//! embedded default), chosen by `--target` ([`Target`]). Both backends have
-//! the same files: `target.rs` (their target type), `sql.rs` (every
-//! statement), `values.rs` (staged values as the database takes them),
-//! `errors.rs` (database errors, retryable or not) and `tests.rs`. Both check the
-//! table against the staged schema first ([`table`]), stage the rows in a
-//! session temp table, then change the table in one transaction with the
-//! same rules:
+//! in batches of `ETL_BATCH_SIZE` rows, checks them on the way (run,
+//! lengths, times, money), and hands them to a backend: SQL Server
+//! ([`mssql`], production) or SQLite ([`sqlite`], the embedded default),
+//! chosen by `--target` ([`Target`]). Both backends have the same files:
+//! `target.rs` (their target type), `sql.rs` (every statement), `values.rs`
+//! (staged values as the database takes them), `errors.rs` (database
+//! errors, retryable or not), `audit.rs` (the `etl_load_audit` row, see
+//! [`audit`]) and `tests.rs`. Neither holds the run in memory: SQLite
+//! writes each row as it arrives, SQL Server bulk loads each batch into a
+//! session temp table. Both check the table against the staged schema first
+//! ([`table`]), refuse a duplicate key, serialize loads into one table, and
+//! change the table in one transaction with the same rules:
 //!
 //! * `merge` (default): upsert on (order_id, item_id). A row is replaced
 //!   only by a staged row with a newer `update_time`, or an equally new one
@@ -20,18 +23,24 @@
 //!   no longer staged, leave identical rows alone. Other batches are never
 //!   touched, so a re-run replaces its batch and never doubles it.
 //! * `replace`: the table becomes exactly this run's rows: rows of keys not
-//!   staged go, one row per key is kept, then update/insert as in append.
+//!   staged go, one row per key is kept, then update/insert as in append. A
+//!   run that staged no rows is refused (exit 2) unless
+//!   `--allow-empty-replace`: emptying a table is never an accident.
 //!
 //! Inserted rows get `etl_created_at` = `etl_updated_at` = the load time
 //! (UTC, one per load); updated rows keep `etl_created_at`. Loading the same
 //! run twice changes nothing.
 
+mod audit;
 mod columns;
 mod config;
 mod error;
 mod input;
+#[cfg(test)]
+mod input_tests;
 mod job;
 mod mssql;
+mod retry;
 mod sqlite;
 mod table;
 mod target;
@@ -43,7 +52,7 @@ pub use error::LoadError;
 pub use table::TableName;
 pub use target::Target;
 
-use crate::manifest::{Dataset, LoadReport, Manifest, StageName};
+use crate::manifest::{Dataset, FileEntry, LoadMode, LoadReport, Manifest, StageName};
 use crate::run_id::RunId;
 use crate::store::{RunLayout, Store};
 use job::{Counts, Job};
@@ -61,33 +70,48 @@ pub async fn run(
     let upstream = store
         .require_manifest(&layout, StageName::Transform)
         .await?;
-    store.begin_stage(&layout, StageName::Load).await?;
-
-    let files: Vec<String> = upstream
-        .files_of(Dataset::OrderLines)
-        .map(|f| f.path.clone())
-        .collect();
+    let files: Vec<&FileEntry> = upstream.files_of(Dataset::OrderLines).collect();
     let job = Job {
         table: config.table.clone(),
         mode: config.mode,
         create_table: config.create_table,
+        allow_empty_replace: config.allow_empty_replace,
         run_id: run_id.to_string(),
         load_time: DateTime::from_timestamp_millis(started_at.timestamp_millis())
             .unwrap_or(started_at),
     };
+    // Refused before the database is touched; each backend checks again
+    // with the rows it actually read.
+    if job.mode == LoadMode::Replace
+        && !job.allow_empty_replace
+        && files.iter().all(|f| f.rows == 0)
+    {
+        return Err(LoadError::Input(Counts::empty_replace_refused(&job.table)));
+    }
+    store.begin_stage(&layout, StageName::Load).await?;
+    let files: Vec<String> = files.iter().map(|f| f.path.clone()).collect();
     tracing::info!(
         run_id = %run_id, target = config.target.display(), table = %job.table,
-        mode = %config.mode, files = files.len(), "load starting"
+        mode = %config.mode, files = files.len(), batch_rows = config.batch_rows, "load starting"
     );
-    let rows = input::read(store.clone(), files, job.run_id.clone());
+    let read = || {
+        input::read(
+            store.clone(),
+            files.clone(),
+            job.run_id.clone(),
+            config.batch_rows,
+        )
+    };
     let counts = match &config.target {
         Target::Sqlite(sqlite) => {
-            let sqlite = sqlite.clone();
+            let (sqlite, job, rows) = (sqlite.clone(), job.clone(), read());
             tokio::task::spawn_blocking(move || sqlite::load(&sqlite, job, rows))
                 .await
                 .map_err(|e| LoadError::Task(Box::new(e)))??
         }
-        Target::SqlServer(server) => mssql::load(server, &job, rows).await?,
+        Target::SqlServer(server) => {
+            retry::with_backoff(|| mssql::load(server, &job, read())).await?
+        }
     };
     let report = LoadReport {
         target: config.target.display().to_owned(),
@@ -95,9 +119,7 @@ pub async fn run(
         mode: config.mode,
         inserted: counts.inserted,
         updated: counts.updated,
-        unchanged: counts
-            .staged
-            .saturating_sub(counts.inserted + counts.updated),
+        unchanged: counts.unchanged,
         deleted: counts.deleted,
     };
     let manifest = manifest(run_id, started_at, report, counts);

@@ -188,6 +188,7 @@ mod tests {
         Call {
             what: "search orders of shop S".into(),
             pace: Some("S".into()),
+            sent_generation: Default::default(),
             target: Target::Signed {
                 method: Method::POST,
                 path: SEARCH_PATH,
@@ -258,6 +259,7 @@ mod tests {
         let call = Call {
             what: "refresh the access token".into(),
             pace: None,
+            sent_generation: Default::default(),
             target: Target::TokenRefresh,
         };
         let body = format!(

@@ -187,6 +187,7 @@ impl ApiClient {
         let call = Call {
             what: format!("search orders of shop {shop_cipher}"),
             pace: Some(shop_cipher.to_owned()),
+            sent_generation: Default::default(),
             target: Target::Signed {
                 method: Method::POST,
                 path: SEARCH_PATH,
@@ -202,6 +203,7 @@ impl ApiClient {
         let call = Call {
             what: "list the authorized shops".to_owned(),
             pace: None,
+            sent_generation: Default::default(),
             target: Target::Signed {
                 method: Method::GET,
                 path: SHOPS_PATH,

@@ -26,7 +26,7 @@ use crate::sign;
 
 /// Expired-token answers one call may meet (each followed by a refresh,
 /// or by the token another request just refreshed).
-const MAX_REFRESHES: u32 = 4;
+const MAX_REFRESHES: u32 = 16;
 /// Throttled attempts one call may meet before giving up (exit 1).
 const MAX_THROTTLES: u32 = 60;
 /// A `Retry-After` longer than this (an hourly quota) fails the call
@@ -45,8 +45,10 @@ impl ApiClient {
             if matches!(call.target, Target::Signed { .. }) {
                 self.refresh_if_expiring().await?;
             }
-            let generation = self.tokens.current().generation;
-            match self.fetch(call).await? {
+            let answer = self.fetch(call).await?;
+            // The token the answer is about: the one the last attempt carried.
+            let generation = call.sent_generation.load(Ordering::Relaxed);
+            match answer {
                 Answer::Success { request_id, body } => {
                     return parse_success(call, request_id, &body, &parse);
                 }
@@ -84,14 +86,17 @@ impl ApiClient {
                     restamped = true;
                 }
                 // A refresh revoked the token this request carried while it
-                // was on its way: send it again with the new one.
-                Answer::TokenInvalid(_)
-                    if refreshes < MAX_REFRESHES
-                        && self.tokens.current().generation != generation =>
-                {
+                // was on its way (perhaps one still finishing): send it again
+                // with the new one.
+                Answer::TokenInvalid(error) => {
+                    drop(self.tokens.refreshing.lock().await);
+                    if refreshes >= MAX_REFRESHES || self.tokens.current().generation == generation
+                    {
+                        return Err(error);
+                    }
                     refreshes += 1;
                 }
-                Answer::TokenInvalid(error) | Answer::RefreshRefused(error) => return Err(error),
+                Answer::RefreshRefused(error) => return Err(error),
             }
         }
     }
@@ -211,7 +216,10 @@ impl ApiClient {
                 let body_bytes = body.as_deref().map(str::as_bytes);
                 let signature = sign::sign(self.app_secret.expose(), path, &params, body_bytes);
                 let url = signed_url(&self.base_url, path, &params, &signature)?;
-                let token = token_header(&self.tokens.current().access)?;
+                let current = self.tokens.current();
+                call.sent_generation
+                    .store(current.generation, Ordering::Relaxed);
+                let token = token_header(&current.access)?;
                 let request = self
                     .http
                     .request(method.clone(), url)

@@ -59,6 +59,7 @@ impl ApiClient {
         let call = Call {
             what: "refresh the access token".to_owned(),
             pace: None,
+            sent_generation: Default::default(),
             target: Target::TokenRefresh,
         };
         let refused = match self.fetch(&call).await? {

@@ -20,6 +20,8 @@ pub(super) struct Call {
     /// The pacer key (the shop) of a paced call.
     pub pace: Option<String>,
     pub target: Target,
+    /// The generation of the access token the last attempt carried.
+    pub sent_generation: std::sync::atomic::AtomicU64,
 }
 
 pub(super) enum Target {

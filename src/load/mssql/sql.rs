@@ -3,22 +3,40 @@
 //! The DDL lives in `sql/` (applied by docker-compose too) and is included
 //! here, so the load runs exactly what operators apply. The rest is built
 //! from [`COLUMNS`], with the table name quoted as `[schema].[name]`.
-//! Parameters: `@P1` is the load time (DATETIME2), `@P2` the run id.
 //!
-//! The whole change of a load is one batch, [`apply`]: `SET XACT_ABORT ON`
-//! so any error rolls everything back, `BEGIN TRAN`, one `MERGE` whose
-//! `OUTPUT $action` counts what it did, the counts, `COMMIT`.
+//! A load, in order: [`session`] once after the login; the audit row
+//! (`audit.rs`); [`create_staged`] (money staged as exact text, cast in
+//! the MERGE: tiberius's bulk encoding of DECIMAL is unproven against a
+//! server); one `INSERT BULK` per batch (tiberius `bulk_insert`);
+//! [`DUPLICATE_QUERY`]; [`INDEX_STAGED`]; then the one batch that changes
+//! the table, [`apply`]: `BEGIN TRAN`, `sp_getapplock` (so loads of one
+//! table take turns), one `MERGE ... WITH (HOLDLOCK)` whose `OUTPUT
+//! $action` counts what it did, the audit row set to succeeded, `COMMIT`.
+//! After a failure, [`ROLLBACK`]. The audit's statements are in
+//! `audit.rs`, `check`'s queries in `check.rs`.
 
 use super::super::table::{self, ColumnType, TableName};
 use crate::manifest::LoadMode;
 use crate::money;
 use crate::schema::diff::Column as Declared;
-use crate::schema::staged::{COLUMNS, Kind, MERGE_KEY};
+use crate::schema::staged::{COLUMNS, Column, Kind, MERGE_KEY};
 
 pub(super) const TABLE_DDL: &str =
     include_str!("../../../sql/staging/create_tiktok_shop_orders_table.sql");
 pub(super) const VIEW_DDL: &str =
     include_str!("../../../sql/staging/views/v_tiktok_shop_order_sku_quantities.sql");
+
+/// How long a statement waits for a row lock before failing with 1222
+/// (retried): a reader holding locks must not stall a load for ever.
+pub(super) const LOCK_TIMEOUT_MS: u32 = 30_000;
+/// How long a load waits for another load of the same table.
+pub(super) const APPLOCK_TIMEOUT_MS: u32 = 120_000;
+
+/// Run once after the login: any error rolls the whole transaction back,
+/// and no lock wait is unbounded.
+pub(super) fn session() -> String {
+    format!("SET XACT_ABORT ON;\nSET LOCK_TIMEOUT {LOCK_TIMEOUT_MS};")
+}
 /// The table the DDL files name.
 pub(super) const DDL_TABLE: &str = "dbo.tiktok_shop_orders";
 const DDL_TABLE_NAME: &str = "tiktok_shop_orders";
@@ -85,17 +103,32 @@ pub(super) fn create_view(table: &TableName) -> Option<&'static str> {
     (quoted(table) == "[dbo].[tiktok_shop_orders]").then_some(VIEW_DDL)
 }
 
-/// An empty copy of the staged columns of `table`: same types, and the
-/// table's collations, so the MERGE compares text without collation
-/// conflicts between tempdb and the staging database.
+/// An empty copy of the staged columns of `table`: the table's types and
+/// collations (so the MERGE compares text without collation conflicts
+/// between tempdb and the staging database), except money, staged as exact
+/// decimal text and cast back in the MERGE.
 pub(super) fn create_staged(table: &TableName) -> String {
-    let columns: Vec<&str> = COLUMNS.iter().map(|c| c.name).collect();
+    let columns: Vec<String> = COLUMNS
+        .iter()
+        .map(|c| match c.kind {
+            Kind::Money => format!("CAST({0} AS NVARCHAR({MONEY_TEXT})) AS {0}", c.name),
+            _ => c.name.to_owned(),
+        })
+        .collect();
     format!(
         "SELECT TOP (0) {} INTO {STAGED} FROM {};",
         columns.join(", "),
         quoted(table)
     )
 }
+
+/// Characters of staged money text: sign, 15 digits, point, 4 decimals.
+pub(super) const MONEY_TEXT: usize = 21;
+
+/// A key staged twice, if any (checked before the unique index is built,
+/// so the message names the key the same way on every target).
+pub(super) const DUPLICATE_QUERY: &str = "SELECT TOP (1) order_id, item_id FROM #staged_rows \
+     GROUP BY order_id, item_id HAVING COUNT_BIG(*) > 1;";
 
 /// Built after the bulk load: one sort instead of index upkeep per row;
 /// UNIQUE also tells the optimizer one staged row meets one table row.
@@ -104,9 +137,10 @@ pub(super) const INDEX_STAGED: &str =
 
 pub(super) const ROLLBACK: &str = "IF @@TRANCOUNT > 0 ROLLBACK TRANSACTION;";
 
-/// The one batch that changes the table; returns one row
-/// (`inserted`, `updated`, `deleted`) as BIGINT.
-pub(super) fn apply(mode: LoadMode, table: &TableName) -> String {
+/// The one batch that changes the table. `@P1` the load time, `@P2` the
+/// run id, `@P3` the audit row's id. Returns one row: staged, inserted,
+/// updated, unchanged, deleted (BIGINT).
+pub(super) fn apply(mode: LoadMode, table: &TableName, allow_empty_replace: bool) -> String {
     let t = quoted(table);
     let (dedupe, merge) = match mode {
         LoadMode::Merge => (
@@ -137,15 +171,37 @@ pub(super) fn apply(mode: LoadMode, table: &TableName) -> String {
             ),
         ),
     };
+    let guard = if mode == LoadMode::Replace && !allow_empty_replace {
+        format!(
+            "IF @staged = 0 THROW {}, N'replace with no staged row would empty the table', 1;\n",
+            super::errors::EMPTY_REPLACE
+        )
+    } else {
+        String::new()
+    };
+    let resource = format!("tiktok-etl load {t}").replace('\'', "''");
     format!(
         "SET XACT_ABORT ON;\nSET NOCOUNT ON;\nBEGIN TRANSACTION;\n\
+         DECLARE @lock INT;\n\
+         EXEC @lock = sys.sp_getapplock @Resource = N'{resource}', @LockMode = N'Exclusive', \
+         @LockOwner = N'Transaction', @LockTimeout = {APPLOCK_TIMEOUT_MS};\n\
+         IF @lock < 0 THROW {}, N'another load of this table holds its application lock', 1;\n\
+         DECLARE @staged BIGINT = (SELECT COUNT_BIG(*) FROM {STAGED});\n\
+         {guard}\
          DECLARE @actions TABLE (action NVARCHAR(10) NOT NULL);\n\
          DECLARE @deduplicated BIGINT = 0;\n\
          {dedupe}{merge}\n\
-         SELECT COUNT_BIG(CASE WHEN action = N'INSERT' THEN 1 END) AS inserted, \
-         COUNT_BIG(CASE WHEN action = N'UPDATE' THEN 1 END) AS updated, \
-         COUNT_BIG(CASE WHEN action = N'DELETE' THEN 1 END) + @deduplicated AS deleted FROM @actions;\n\
-         COMMIT TRANSACTION;"
+         DECLARE @inserted BIGINT = (SELECT COUNT_BIG(*) FROM @actions WHERE action = N'INSERT');\n\
+         DECLARE @updated BIGINT = (SELECT COUNT_BIG(*) FROM @actions WHERE action = N'UPDATE');\n\
+         DECLARE @deleted BIGINT = (SELECT COUNT_BIG(*) FROM @actions WHERE action = N'DELETE') + @deduplicated;\n\
+         UPDATE {audit} SET outcome = N'succeeded', finished_at = SYSUTCDATETIME(), rows_staged = @staged, \
+         rows_inserted = @inserted, rows_updated = @updated, rows_unchanged = @staged - @inserted - @updated, \
+         rows_deleted = @deleted WHERE load_id = @P3;\n\
+         COMMIT TRANSACTION;\n\
+         SELECT @staged AS staged, @inserted AS inserted, @updated AS updated, \
+         @staged - @inserted - @updated AS unchanged, @deleted AS deleted;",
+        super::errors::APPLOCK_TIMEOUT,
+        audit = super::audit::table(table),
     )
 }
 
@@ -157,7 +213,7 @@ fn merge(target: &str, when: &str, delete_missing: bool) -> String {
     let sets: Vec<String> = COLUMNS
         .iter()
         .filter(|c| !MERGE_KEY.contains(&c.name))
-        .map(|c| format!("t.{0} = s.{0}", c.name))
+        .map(|c| format!("t.{} = {}", c.name, staged_value(c)))
         .chain([format!("t.{} = @P1", table::UPDATED_AT)])
         .collect();
     let names: Vec<&str> = COLUMNS
@@ -167,7 +223,7 @@ fn merge(target: &str, when: &str, delete_missing: bool) -> String {
         .collect();
     let values: Vec<String> = COLUMNS
         .iter()
-        .map(|c| format!("s.{}", c.name))
+        .map(staged_value)
         .chain(["@P1".into(), "@P1".into()])
         .collect();
     let delete = if delete_missing {
@@ -185,4 +241,17 @@ fn merge(target: &str, when: &str, delete_missing: bool) -> String {
         names.join(", "),
         values.join(", ")
     )
+}
+
+/// A staged column as the table takes it: money cast back from its text.
+fn staged_value(column: &Column) -> String {
+    match column.kind {
+        Kind::Money => format!(
+            "CAST(s.{} AS DECIMAL({},{}))",
+            column.name,
+            money::PRECISION,
+            money::SCALE
+        ),
+        _ => format!("s.{}", column.name),
+    }
 }

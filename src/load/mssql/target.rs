@@ -1,22 +1,32 @@
 //! A SQL Server target: an ADO.NET connection string or an `mssql://` URL,
 //! as a tiberius [`Config`] and a display form without the password.
 //!
-//! A target without a password takes it from `DB_PASSWORD` or
+//! The string is parsed here, keyword by keyword (`options.rs` for all but
+//! the server and credentials), rather than by tiberius's `from_ado_string`,
+//! which defaults to an unencrypted session and ignores keywords it does not
+//! know. A target without a password takes it from `DB_PASSWORD` or
 //! `DB_PASSWORD_FILE` (the old `.env` name). Every password is a
 //! [`Secret`], registered so that `secret::redact` scrubs it from any
 //! message.
+
+use std::time::Duration;
 
 use tiberius::{AuthMethod, Config, EncryptionLevel};
 use tiktok_shop_api::Secret;
 use tiktok_shop_api::secret::{self, SecretError};
 
 use super::super::error::{FORMS, LoadError};
+use super::ado::{ado_pairs, parse_server};
+use super::options::{Encryption, KEYWORDS, Options, Trust};
 
 /// Holds the password inside `config`: never give it a `Debug` that shows it.
 #[derive(Clone)]
 pub struct SqlServerTarget {
     config: Config,
     display: String,
+    options: Options,
+    /// `host\INSTANCE` with no port: the port comes from the SQL Browser.
+    instance: Option<String>,
 }
 
 impl std::fmt::Debug for SqlServerTarget {
@@ -47,50 +57,49 @@ impl SqlServerTarget {
         &self.config
     }
 
+    pub(crate) fn options(&self) -> &Options {
+        &self.options
+    }
+
+    /// The named instance whose port the SQL Browser must tell (none when
+    /// the target names a port).
+    pub(crate) fn instance(&self) -> Option<&str> {
+        self.instance.as_deref()
+    }
+
+    pub(crate) fn connect_timeout(&self) -> Duration {
+        self.options.connect_timeout
+    }
+
     /// The target for messages and the manifest: never holds a password.
     pub fn display(&self) -> &str {
         &self.display
     }
 }
 
-/// `key=value` pairs of an ADO.NET string, with values unquoted. Quotes (`"`
-/// or `'`, doubled to escape) may hold `;`.
-fn ado_pairs(raw: &str) -> Vec<(String, String, &str)> {
-    let mut pairs = Vec::new();
-    let mut start = 0;
-    let mut quote: Option<char> = None;
-    let mut chars = raw.char_indices().peekable();
-    while let Some((i, c)) = chars.next() {
-        match (quote, c) {
-            (Some(q), c) if c == q => {
-                if chars.peek().map(|&(_, n)| n) == Some(q) {
-                    chars.next();
-                } else {
-                    quote = None;
-                }
-            }
-            (None, '"' | '\'') if raw[start..i].trim_end().ends_with('=') => quote = Some(c),
-            (None, ';') => {
-                pairs.extend(ado_pair(&raw[start..i]));
-                start = i + 1;
-            }
-            _ => {}
-        }
+/// A tiberius configuration of everything but the server address.
+fn config_of(
+    options: &Options,
+    database: Option<String>,
+    user: String,
+    password: &Secret,
+) -> Config {
+    let mut config = Config::new();
+    if let Some(database) = database.filter(|d| !d.is_empty()) {
+        config.database(database);
     }
-    pairs.extend(ado_pair(&raw[start..]));
-    pairs
-}
-
-fn ado_pair(segment: &str) -> Option<(String, String, &str)> {
-    let (key, value) = segment.split_once('=')?;
-    let value = value.trim();
-    let unquoted = match value.chars().next() {
-        Some(q @ ('"' | '\'')) if value.len() >= 2 && value.ends_with(q) => {
-            value[1..value.len() - 1].replace(&format!("{q}{q}"), &q.to_string())
-        }
-        _ => value.to_owned(),
-    };
-    Some((key.trim().to_ascii_lowercase(), unquoted, segment))
+    config.authentication(AuthMethod::sql_server(user, password.expose()));
+    config.application_name(&options.application_name);
+    config.encryption(match options.encryption {
+        Encryption::Required => EncryptionLevel::Required,
+        Encryption::LoginOnly => EncryptionLevel::Off,
+    });
+    match &options.trust {
+        Trust::SystemRoots => {}
+        Trust::CaFile(path) => config.trust_cert_ca(path),
+        Trust::Any => config.trust_cert(),
+    }
+    config
 }
 
 /// An ADO.NET connection string.
@@ -99,15 +108,6 @@ fn parse_ado(
     env_password: impl FnOnce() -> Result<Option<Secret>, SecretError>,
 ) -> Result<SqlServerTarget, LoadError> {
     let pairs = ado_pairs(raw);
-    let get = |names: &[&str]| {
-        pairs
-            .iter()
-            .find(|(k, _, _)| names.contains(&k.as_str()))
-            .map(|(_, v, _)| v.clone())
-    };
-    let password = get(&["password", "pwd"])
-        .filter(|p| !p.is_empty())
-        .map(Secret::new);
     let display = pairs
         .iter()
         .filter(|(k, _, _)| k != "password" && k != "pwd")
@@ -115,26 +115,54 @@ fn parse_ado(
         .collect::<Vec<_>>()
         .join(";");
     let display = secret::redact(&display);
-    if get(&["server", "data source"]).is_none() {
-        return Err(LoadError::Target(format!(
+    let (mut server, mut database, mut user, mut password) = (None, None, None, None);
+    let mut options = Options::default();
+    for (key, value, _) in &pairs {
+        match key.as_str() {
+            "server" | "data source" | "address" | "addr" | "network address" => {
+                server = Some(value.clone())
+            }
+            "database" | "initial catalog" => database = Some(value.clone()),
+            "user id" | "uid" | "user" | "username" => user = Some(value.clone()),
+            "password" | "pwd" => {
+                password = Some(value.clone())
+                    .filter(|p| !p.is_empty())
+                    .map(Secret::new)
+            }
+            _ => {
+                if !options.apply(key, value)? {
+                    return Err(LoadError::Target(format!(
+                        "the connection string {display:?} has the keyword {key:?}, which the loader does not \
+                         know; remove it. The keywords are: {KEYWORDS}"
+                    )));
+                }
+            }
+        }
+    }
+    let server = server.ok_or_else(|| {
+        LoadError::Target(format!(
             "the connection string {display:?} names no server=; {FORMS}"
-        )));
-    }
-    let mut config = Config::from_ado_string(raw).map_err(|source| LoadError::TargetSyntax {
-        target: display.clone(),
-        source: Box::new(source),
+        ))
     })?;
-    if password.is_none() {
-        let user = get(&["uid", "username", "user", "user id"]).ok_or_else(|| {
-            LoadError::Target(format!(
-                "the connection string {display:?} names no user id="
-            ))
-        })?;
-        let password = required_password(env_password, &display)?;
-        config.authentication(AuthMethod::sql_server(user, password.expose()));
-    }
-    config.application_name("tiktok-shop-etl");
-    Ok(SqlServerTarget { config, display })
+    let server = parse_server(&server, &display)?;
+    let user = user.filter(|u| !u.is_empty()).ok_or_else(|| {
+        LoadError::Target(format!(
+            "the connection string {display:?} names no user id="
+        ))
+    })?;
+    let password = match password {
+        Some(p) => p,
+        None => required_password(env_password, &display)?,
+    };
+    let mut config = config_of(&options, database, user, &password);
+    config.host(&server.host);
+    config.port(server.port.unwrap_or(1433));
+    Ok(SqlServerTarget {
+        config,
+        display,
+        options,
+        instance: server.instance,
+    })
 }
 
 fn required_password(
@@ -149,7 +177,8 @@ fn required_password(
     })
 }
 
-/// An `mssql://user@host:port/database?options` URL.
+/// An `mssql://user@host:port/database?options` URL (options: the same
+/// keywords as a connection string, e.g. `encrypt=true&TrustServerCertificate=true`).
 fn parse_url(
     raw: &str,
     env_password: impl FnOnce() -> Result<Option<Secret>, SecretError>,
@@ -174,45 +203,36 @@ fn parse_url(
     let host = url
         .host_str()
         .filter(|h| !h.is_empty())
-        .ok_or_else(|| LoadError::Target(format!("the target {display} names no host; {FORMS}")))?;
+        .ok_or_else(|| LoadError::Target(format!("the target {display} names no host; {FORMS}")))?
+        .to_owned();
     let user = decode(url.username());
     if user.is_empty() {
         return Err(LoadError::Target(format!(
             "the target {display} names no user (mssql://user@host/database)"
         )));
     }
+    let mut options = Options::default();
+    for (key, value) in url.query_pairs() {
+        if !options.apply(&key.to_ascii_lowercase(), &value)? {
+            return Err(LoadError::Target(format!(
+                "unknown option {key:?} in {display}; the options are: {KEYWORDS}"
+            )));
+        }
+    }
     let password = match password {
         Some(p) => p,
         None => required_password(env_password, &display)?,
     };
-    let mut config = Config::new();
+    let database = Some(decode(url.path().trim_matches('/')));
+    let mut config = config_of(&options, database, user, &password);
     config.host(host);
     config.port(url.port().unwrap_or(1433));
-    let database = url.path().trim_matches('/');
-    if !database.is_empty() {
-        config.database(decode(database));
-    }
-    config.authentication(AuthMethod::sql_server(user, password.expose()));
-    config.encryption(EncryptionLevel::Off);
-    for (key, value) in url.query_pairs() {
-        let yes = matches!(value.to_ascii_lowercase().as_str(), "true" | "yes");
-        match key.to_ascii_lowercase().as_str() {
-            "trustservercertificate" if yes => config.trust_cert(),
-            "trustservercertificate" => {}
-            "encrypt" => config.encryption(if yes {
-                EncryptionLevel::Required
-            } else {
-                EncryptionLevel::Off
-            }),
-            other => {
-                return Err(LoadError::Target(format!(
-                    "unknown option {other:?} in {display}; the options are TrustServerCertificate and encrypt"
-                )));
-            }
-        }
-    }
-    config.application_name("tiktok-shop-etl");
-    Ok(SqlServerTarget { config, display })
+    Ok(SqlServerTarget {
+        config,
+        display,
+        options,
+        instance: None,
+    })
 }
 
 /// Percent-decodes a URL part (user, password, database).
@@ -234,19 +254,4 @@ fn decode(text: &str) -> String {
         }
     }
     String::from_utf8_lossy(&out).into_owned()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ado_pairs_unquote_and_keep_semicolons_in_quotes() {
-        let pairs = ado_pairs("a=1; B = 'x;y' ;c=\"say \"\"hi\"\"\";");
-        let kv: Vec<(&str, &str)> = pairs
-            .iter()
-            .map(|(k, v, _)| (k.as_str(), v.as_str()))
-            .collect();
-        assert_eq!(kv, [("a", "1"), ("b", "x;y"), ("c", "say \"hi\"")]);
-    }
 }

@@ -11,18 +11,40 @@ use sqlparser::ast::{ColumnOption, Statement};
 use sqlparser::dialect::MsSqlDialect;
 use sqlparser::parser::Parser;
 
-use super::sql;
+use super::{audit, check, sql};
 use crate::load::table::TableName;
 use crate::manifest::LoadMode;
 use crate::schema::diff::Column as Declared;
 
 /// (what sqlparser 0.59 cannot parse, the text it is replaced by for the parse).
-const PARSER_GAPS: [(&str, &str); 3] = [
+const PARSER_GAPS: [(&str, &str); 9] = [
     // CLUSTERED / NONCLUSTERED on CREATE INDEX.
     ("CREATE CLUSTERED INDEX", "CREATE INDEX"),
     ("CREATE UNIQUE CLUSTERED INDEX", "CREATE UNIQUE INDEX"),
     // A table hint on the target of MERGE (`MERGE INTO t WITH (HOLDLOCK) AS t`).
     (" WITH (HOLDLOCK) AS t\n", " AS t\n"),
+    // OUTPUT on INSERT.
+    (" OUTPUT inserted.load_id VALUES ", " VALUES "),
+    // A return value taken from EXEC.
+    ("EXEC @lock = sys.sp_getapplock", "EXEC sys.sp_getapplock"),
+    // ALTER DATABASE (sql/01_create_database.sql).
+    (
+        "ALTER DATABASE Facolos_Staging SET READ_COMMITTED_SNAPSHOT ON WITH ROLLBACK IMMEDIATE;",
+        "SELECT 1;",
+    ),
+    (
+        "ALTER DATABASE Facolos_Staging SET RECOVERY SIMPLE;",
+        "SELECT 2;",
+    ),
+    // THROW (SQL Server 2012+), in the two forms the load sends.
+    (
+        "THROW 51000, N'another load of this table holds its application lock', 1;",
+        "SELECT 51000;",
+    ),
+    (
+        "THROW 51001, N'replace with no staged row would empty the table', 1;",
+        "SELECT 51001;",
+    ),
 ];
 
 const CREATE_DATABASE: &str = include_str!("../../../sql/01_create_database.sql");
@@ -63,10 +85,6 @@ fn all_statements() -> Vec<(String, String)> {
     };
     let mut all = vec![
         (
-            "sql/01_create_database.sql".to_owned(),
-            CREATE_DATABASE.to_owned(),
-        ),
-        (
             "sql/staging/create_tiktok_shop_orders_table.sql".into(),
             sql::TABLE_DDL.into(),
         ),
@@ -82,9 +100,37 @@ fn all_statements() -> Vec<(String, String)> {
         ("create_staged".into(), sql::create_staged(&default)),
         ("INDEX_STAGED".into(), sql::INDEX_STAGED.into()),
         ("ROLLBACK".into(), sql::ROLLBACK.into()),
+        ("session".into(), sql::session()),
+        ("DUPLICATE_QUERY".into(), sql::DUPLICATE_QUERY.into()),
+        (
+            "sql/staging/create_etl_load_audit_table.sql".into(),
+            audit::DDL.into(),
+        ),
+        ("create_audit(etl)".into(), audit::create(&other)),
+        ("audit_start".into(), audit::insert_started(&default)),
+        ("audit_failed".into(), audit::set_failed(&default)),
+        ("PERMISSIONS_QUERY".into(), check::PERMISSIONS_QUERY.into()),
+        ("KEYS_QUERY".into(), check::KEYS_QUERY.into()),
     ];
+    // sqlcmd batches, split at its GO lines.
+    for (i, batch) in CREATE_DATABASE.split("\nGO\n").enumerate() {
+        if batch
+            .lines()
+            .any(|l| !l.trim().is_empty() && !l.starts_with("--"))
+        {
+            all.push((
+                format!("sql/01_create_database.sql batch {}", i + 1),
+                batch.to_owned(),
+            ));
+        }
+    }
     for mode in [LoadMode::Merge, LoadMode::Append, LoadMode::Replace] {
-        all.push((format!("apply({mode:?})"), sql::apply(mode, &default)));
+        for allow in [false, true] {
+            all.push((
+                format!("apply({mode:?}, allow_empty_replace={allow})"),
+                sql::apply(mode, &default, allow),
+            ));
+        }
     }
     all
 }
@@ -157,70 +203,40 @@ fn ddl_file_matches_the_staged_columns_exactly() {
 }
 
 #[test]
-fn sys_columns_types_read_back_as_the_ddl_writes_them() {
-    assert_eq!(sql::declared_type("nvarchar", 510, 0, 0), "NVARCHAR(255)");
-    assert_eq!(sql::declared_type("nvarchar", -1, 0, 0), "NVARCHAR(MAX)");
-    assert_eq!(sql::declared_type("varchar", 40, 0, 0), "VARCHAR(40)");
-    assert_eq!(sql::declared_type("decimal", 9, 19, 4), "DECIMAL(19,4)");
-    assert_eq!(sql::declared_type("datetime2", 7, 27, 3), "DATETIME2(3)");
-    assert_eq!(sql::declared_type("bit", 1, 1, 0), "BIT");
-    assert_eq!(sql::declared_type("int", 4, 10, 0), "INT");
-    assert_eq!(sql::declared_type("float", 8, 53, 0), "FLOAT");
-}
-
-#[test]
-fn create_table_swaps_in_the_table_name() {
-    let default = sql::create_table(&TableName {
-        schema: None,
-        name: "tiktok_shop_orders".into(),
-    });
-    assert!(
-        default.contains("OBJECT_ID(N'[dbo].[tiktok_shop_orders]', N'U')"),
-        "{default}"
-    );
-    assert!(default.contains("CREATE TABLE [dbo].[tiktok_shop_orders] ("));
-    let other = sql::create_table(&TableName {
-        schema: Some("etl".into()),
-        name: "tiktok_shop_orders_it".into(),
-    });
-    assert!(
-        other.contains("CREATE TABLE [etl].[tiktok_shop_orders_it] ("),
-        "{other}"
-    );
-    assert!(
-        other.contains("CONSTRAINT uq_tiktok_shop_orders_it_batch_order_item UNIQUE"),
-        "{other}"
-    );
-    assert!(!other.contains("dbo."), "{other}");
-    assert!(
-        sql::create_view(&TableName {
-            schema: None,
-            name: "tiktok_shop_orders".into()
-        })
-        .is_some()
-    );
-    assert!(
-        sql::create_view(&TableName {
-            schema: Some("etl".into()),
-            name: "x".into()
-        })
-        .is_none()
-    );
-}
-
-#[test]
 fn each_mode_is_one_transaction_with_its_own_merge() {
     let table = TableName {
         schema: None,
         name: "tiktok_shop_orders".into(),
     };
     for mode in [LoadMode::Merge, LoadMode::Append, LoadMode::Replace] {
-        let text = sql::apply(mode, &table);
+        let text = sql::apply(mode, &table, false);
         assert!(
             text.starts_with("SET XACT_ABORT ON;\nSET NOCOUNT ON;\nBEGIN TRANSACTION;"),
             "{text}"
         );
-        assert!(text.trim_end().ends_with("COMMIT TRANSACTION;"));
+        assert!(
+            text.contains("COMMIT TRANSACTION;\nSELECT @staged AS staged, @inserted AS inserted"),
+            "{text}"
+        );
+        let lock = text.find("EXEC @lock = sys.sp_getapplock @Resource = N'tiktok-etl load [dbo].[tiktok_shop_orders]', \
+             @LockMode = N'Exclusive', @LockOwner = N'Transaction', @LockTimeout = 120000;\n\
+             IF @lock < 0 THROW 51000");
+        let begin = text.find("BEGIN TRANSACTION;");
+        let merge_at = text.find("MERGE INTO");
+        assert!(
+            begin < lock && lock < merge_at && lock.is_some(),
+            "{mode:?}: the application lock is not taken inside the transaction before the MERGE"
+        );
+        let audit = text.find("UPDATE [dbo].[etl_load_audit] SET outcome = N'succeeded'");
+        assert!(
+            merge_at < audit && audit < text.find("COMMIT TRANSACTION;"),
+            "{mode:?}: the audit row is not set in the load's transaction"
+        );
+        assert!(
+            text.contains("t.total_amount = CAST(s.total_amount AS DECIMAL(19,4))")
+                && text.contains("CAST(s.sub_total AS DECIMAL(19,4))"),
+            "{mode:?}: money is not cast from its staged text"
+        );
         assert_eq!(text.matches("MERGE INTO").count(), 1, "{mode:?}");
         assert!(text.contains("OUTPUT $action INTO @actions;"));
         assert!(
@@ -233,19 +249,19 @@ fn each_mode_is_one_transaction_with_its_own_merge() {
             "{mode:?} must keep etl_created_at"
         );
     }
-    let merge = sql::apply(LoadMode::Merge, &table);
+    let merge = sql::apply(LoadMode::Merge, &table, false);
     assert!(merge.contains("WHEN MATCHED AND (s.update_time > t.update_time OR (s.update_time = t.update_time AND s.etl_row_hash <> t.etl_row_hash))"));
     assert!(
         !merge.contains("NOT MATCHED BY SOURCE"),
         "merge never deletes"
     );
-    let append = sql::apply(LoadMode::Append, &table);
+    let append = sql::apply(LoadMode::Append, &table, false);
     assert!(append.contains("WITH batch AS (SELECT * FROM [dbo].[tiktok_shop_orders] WITH (HOLDLOCK) WHERE etl_batch_id = @P2)"));
     assert!(
         append.contains("MERGE INTO batch AS t")
             && append.contains("WHEN NOT MATCHED BY SOURCE THEN DELETE")
     );
-    let replace = sql::apply(LoadMode::Replace, &table);
+    let replace = sql::apply(LoadMode::Replace, &table, false);
     assert!(
         replace.contains("DELETE FROM ranked WHERE rn > 1;")
             && replace.contains("WHEN NOT MATCHED BY SOURCE THEN DELETE")

@@ -1,21 +1,23 @@
 //! Staged Arrow values as TDS values for the bulk load.
 //!
-//! | staged | Arrow | SQL Server | TDS value |
+//! | staged | Arrow | #staged_rows | TDS value |
 //! |---|---|---|---|
-//! | Text(n) | Utf8 | NVARCHAR(n) | `ColumnData::String` |
-//! | Money | Decimal128(19, 4) | DECIMAL(19,4) | `Numeric`, scale 4, the same i128 |
-//! | Time | Timestamp(ms, UTC) | DATETIME2(3) | `DateTime2` at scale 3 |
+//! | Text(n) | Utf8 | NVARCHAR(n) | `ColumnData::String` (UTF-16 on the wire) |
+//! | Money | Decimal128(19, 4) | NVARCHAR(21) | `ColumnData::String`, the exact decimal (`-12.3400`) |
+//! | Time | Timestamp(ms, UTC) | DATETIME2(3) | `ColumnData::DateTime2` at scale 3, UTC |
 //! | Bool | Boolean | BIT | `ColumnData::Bit` |
 //! | Int | Int32 | INT | `ColumnData::I32` |
 //!
-//! Money keeps its 10^-4 units as they are, so no value is ever rounded.
-//! Times are built at scale 3, the column's: tiberius rescales other scales
-//! through f64, which could move a millisecond.
+//! Money goes as text and the MERGE casts it to DECIMAL(19,4), which is
+//! exact for four decimals: tiberius 0.12.3 sends a DECIMAL value with the
+//! length of its own precision (5 or 9 bytes) under column metadata that
+//! says 9, and nothing here can show a server accepts that. Times are built
+//! at scale 3, the column's: tiberius rescales other scales through f64,
+//! which could move a millisecond.
 
 use std::borrow::Cow;
 
 use arrow::array::Array;
-use tiberius::numeric::Numeric;
 use tiberius::time::{Date, DateTime2, Time};
 use tiberius::{ColumnData, TokenRow};
 
@@ -28,10 +30,12 @@ const MS_PER_DAY: i64 = 86_400_000;
 /// Days from 0001-01-01 (day 0 of DATE) to 1970-01-01.
 const UNIX_EPOCH_DAY: i64 = 719_162;
 
-/// A DECIMAL(19,4) value of `units` × 10^-4.
-pub(super) fn numeric(units: i128) -> Numeric {
-    // The scale is 4: far below the 38 tiberius asserts on.
-    Numeric::new_with_scale(units, money::SCALE.unsigned_abs())
+/// The exact decimal text of `units` × 10^-4, as staged for the MERGE's
+/// CAST to DECIMAL(19,4).
+pub(super) fn money_text(units: i128) -> String {
+    let mut text = String::with_capacity(24);
+    money::write(&mut text, units);
+    text
 }
 
 /// A DATETIME2(3) value of milliseconds since 1970 (UTC).
@@ -58,7 +62,10 @@ pub(super) fn row(batch: &StagedColumns<'_>, row: usize) -> Result<TokenRow<'sta
             Values::Text(a) => {
                 ColumnData::String(a.is_valid(row).then(|| Cow::Owned(a.value(row).to_owned())))
             }
-            Values::Money(a) => ColumnData::Numeric(a.is_valid(row).then(|| numeric(a.value(row)))),
+            Values::Money(a) => ColumnData::String(
+                a.is_valid(row)
+                    .then(|| Cow::Owned(money_text(a.value(row)))),
+            ),
             Values::Time(a) => ColumnData::DateTime2(if a.is_valid(row) {
                 Some(datetime2(a.value(row))?)
             } else {
@@ -76,29 +83,6 @@ pub(super) fn row(batch: &StagedColumns<'_>, row: usize) -> Result<TokenRow<'sta
 mod tests {
     use super::*;
     use chrono::{NaiveDate, TimeZone, Utc};
-
-    #[test]
-    fn decimal128_units_become_numeric_exactly() {
-        for (units, text) in [
-            (1i128, "0.0001"),
-            (-123_456_789_012_345_678, "-12345678901234.5678"),
-            (999_999_999_999_999_999, "99999999999999.9999"),
-            (123_400, "12.3400"),
-            (0, "0.0000"),
-        ] {
-            let n = numeric(units);
-            assert_eq!((n.value(), n.scale()), (units, 4), "{text}");
-            assert!(
-                n.precision() <= 19,
-                "{text} needs precision {}",
-                n.precision()
-            );
-            let whole = units / 10_000;
-            let fraction = (units % 10_000).abs();
-            let sign = if units < 0 && whole == 0 { "-" } else { "" };
-            assert_eq!(format!("{sign}{whole}.{fraction:04}"), text);
-        }
-    }
 
     fn expected(y: i32, m: u32, d: u32, ms_of_day: u64) -> (u32, u64) {
         let days = NaiveDate::from_ymd_opt(y, m, d)

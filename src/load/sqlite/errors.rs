@@ -12,7 +12,8 @@ pub(super) fn database_error(what: &str, path: &Path, e: rusqlite::Error) -> Loa
     let (failure, hint) = match code {
         Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => (
             Failure::Retryable,
-            "another process holds the database; retry later, or wait longer with ?busy_timeout_ms=N in the target",
+            "another process holds the database (another load, or a reader holding a write \
+             transaction); retry later, or wait longer with ?busy_timeout_ms=N in the target",
         ),
         Some(ErrorCode::SystemIoFailure | ErrorCode::DiskFull) => (
             Failure::Retryable,

@@ -1,12 +1,15 @@
 //! The SQLite target: the embedded default for local runs, demos and tests.
 //!
-//! One IMMEDIATE transaction holds everything: the table check (and its
-//! creation when missing, which SQLite targets do without `--create-table`),
-//! the staged rows into `temp.staged_rows` through one prepared statement,
-//! then the set-based statements of the mode (`sql.rs`). All or nothing;
-//! another writer makes the load wait `busy_timeout_ms`, then fail with
-//! exit 1. Runs on a blocking thread: rusqlite is synchronous.
+//! A load is one IMMEDIATE transaction (so a second load of the same file
+//! waits for the first, up to `busy_timeout_ms`, then fails with exit 1): the
+//! table check (and its creation when missing, which SQLite targets do
+//! without `--create-table`), then one pass over the staged rows as they
+//! stream in (`apply.rs`), then the deletes of the mode, then the audit row
+//! (`audit.rs`), then COMMIT. All or nothing; memory does not grow with the
+//! run. Runs on a blocking thread: rusqlite is synchronous.
 
+mod apply;
+mod audit;
 mod errors;
 mod sql;
 pub(super) mod target;
@@ -18,15 +21,14 @@ use std::path::Path;
 
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 
-use super::columns::StagedColumns;
+use super::audit::{Outcome, error_text};
 use super::error::LoadError;
-use super::input::{Progress, StagedRows};
+use super::input::StagedRows;
 use super::job::{Counts, Job};
 use super::table;
 use crate::failure::Failure;
 use crate::schema::diff::Column as Declared;
 use errors::database_error;
-use sql::Effect;
 use target::SqliteTarget;
 
 pub(super) fn load(
@@ -34,43 +36,57 @@ pub(super) fn load(
     job: Job,
     mut rows: StagedRows,
 ) -> Result<Counts, LoadError> {
-    let table = job.table.name.as_str();
     let path = target.path();
-    let on = |what: &'static str| move |e: rusqlite::Error| database_error(what, path, e);
     let mut conn = open(target)?;
+    let audit_id = audit::start(&mut conn, &job, path)?;
+    match load_in_transaction(&mut conn, &job, &mut rows, path, audit_id) {
+        Ok(counts) => Ok(counts),
+        Err(e) => {
+            // The load's transaction has rolled back (dropped); the failure
+            // is recorded on its own. Its own failure is logged, not raised:
+            // the load's error is the one to report.
+            let text = error_text(&e);
+            if let Err(audit_error) = audit::finish(
+                &conn,
+                audit_id,
+                Outcome::Failed,
+                &Counts::default(),
+                Some(&text),
+            ) {
+                tracing::warn!(error = %audit_error, "cannot record the failed load in the audit table");
+            }
+            Err(e)
+        }
+    }
+}
+
+fn load_in_transaction(
+    conn: &mut Connection,
+    job: &Job,
+    rows: &mut StagedRows,
+    path: &Path,
+    audit_id: i64,
+) -> Result<Counts, LoadError> {
+    let on = |what: &'static str| move |e: rusqlite::Error| database_error(what, path, e);
     let tx = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(on("start the load transaction"))?;
-    prepare_table(&tx, table, path)?;
-    tx.execute_batch(&sql::create_staged())
-        .map_err(on("create the staging area"))?;
-    let staged = stage(&tx, &mut rows, path)?;
-    tx.execute_batch(sql::INDEX_STAGED)
-        .map_err(on("index the staged rows"))?;
-
-    let load_time = {
-        let mut text = String::new();
-        values::write_time(&mut text, job.load_time.timestamp_millis());
-        text
-    };
-    let mut counts = Counts {
-        staged,
-        ..Counts::default()
-    };
-    for (effect, statement) in sql::statements(job.mode, table) {
-        let changed = execute(&tx, &statement, &[&load_time, &job.run_id])
-            .map_err(on("apply the staged rows"))?;
-        match effect {
-            Effect::Inserted => counts.inserted += changed,
-            Effect::Updated => counts.updated += changed,
-            Effect::Deleted => counts.deleted += changed,
-        }
-    }
-    tx.execute_batch(sql::DROP_STAGED)
-        .map_err(on("drop the staging area"))?;
+    prepare_table(&tx, job.table.name.as_str(), path)?;
+    let mut load_time = String::new();
+    values::write_time(&mut load_time, job.load_time.timestamp_millis());
+    let counts = apply::apply(&tx, job, &load_time, rows, path)?;
+    audit::finish(&tx, audit_id, Outcome::Succeeded, &counts, None)
+        .map_err(on("write the load audit row"))?;
     tx.commit().map_err(on("commit the load"))?;
     Ok(counts)
 }
+
+/// The page size of a database file the load creates.
+const PAGE_SIZE: i64 = 16_384;
+
+/// Page cache sizes, negative: KiB (SQLite's convention).
+const MAIN_CACHE_KIB: i64 = -32_768;
+const TEMP_CACHE_KIB: i64 = -8_192;
 
 fn open(target: &SqliteTarget) -> Result<Connection, LoadError> {
     let path = target.path();
@@ -84,20 +100,33 @@ fn open(target: &SqliteTarget) -> Result<Connection, LoadError> {
         })?;
     }
     let on = |what: &'static str| move |e: rusqlite::Error| database_error(what, path, e);
+    let new_file = std::fs::metadata(path).map_or(true, |m| m.len() == 0);
     let conn = Connection::open(path).map_err(on("open"))?;
     conn.busy_timeout(target.busy_timeout())
         .map_err(on("configure"))?;
-    // WAL lets readers read while a load writes; NORMAL is durable enough
-    // with WAL (a crash loses at most the last commit, never consistency).
-    conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get::<_, String>(0))
-        .map_err(on("switch to WAL mode"))?;
-    conn.pragma_update(None, "synchronous", "NORMAL")
-        .map_err(on("configure"))?;
-    // 128 MiB of page cache each for the table and the staged rows.
-    for schema in ["main", "temp"] {
-        conn.pragma_update(Some(schema), "cache_size", -131_072)
+    if new_file {
+        // Rows of ~100 columns: 16 KiB pages hold several rows each, so
+        // fewer pages, splits and WAL frames. Only a new file can choose.
+        conn.pragma_update(None, "page_size", PAGE_SIZE)
             .map_err(on("configure"))?;
     }
+    // WAL (the default) lets readers read while a load writes; NORMAL is
+    // durable enough with WAL (a crash loses at most the last commit, never
+    // consistency). Both can be set in the target.
+    conn.pragma_update_and_check(None, "journal_mode", target.journal_mode(), |row| {
+        row.get::<_, String>(0)
+    })
+    .map_err(on("set the journal mode"))?;
+    conn.pragma_update(None, "synchronous", target.synchronous())
+        .map_err(on("configure"))?;
+    // A bounded page cache: the table's pages beyond it spill to the WAL,
+    // the staged keys' to a temp file, so memory stays flat for any run.
+    conn.pragma_update(Some("main"), "cache_size", MAIN_CACHE_KIB)
+        .map_err(on("configure"))?;
+    conn.pragma_update(Some("temp"), "cache_size", TEMP_CACHE_KIB)
+        .map_err(on("configure"))?;
+    conn.pragma_update(None, "temp_store", "FILE")
+        .map_err(on("configure"))?;
     Ok(conn)
 }
 
@@ -165,35 +194,9 @@ fn prepare_table(tx: &Transaction<'_>, table: &str, path: &Path) -> Result<(), L
         if !differences.is_empty() {
             return Err(table::mismatch(table, &differences));
         }
+        tx.execute_batch(&sql::create_indexes(table))
+            .map_err(on("index the table"))?;
     }
     tx.execute_batch(&sql::view(table))
         .map_err(on("create the quantities view"))
-}
-
-/// Inserts every staged row into `temp.staged_rows`; returns how many.
-fn stage(tx: &Transaction<'_>, rows: &mut StagedRows, path: &Path) -> Result<u64, LoadError> {
-    let on = |e: rusqlite::Error| database_error("stage the rows", path, e);
-    let mut insert = tx.prepare(&sql::insert_staged()).map_err(on)?;
-    let mut scratch = String::new();
-    let mut progress = Progress::new();
-    while let Some(batch) = rows.blocking_next()? {
-        let staged = StagedColumns::new(&batch)?;
-        for row in 0..staged.rows {
-            values::bind_row(&mut insert, &staged, row, &mut scratch).map_err(on)?;
-            insert.raw_execute().map_err(on)?;
-        }
-        progress.add(staged.rows);
-    }
-    progress.log("rows staged");
-    Ok(progress.rows)
-}
-
-/// Runs one statement, binding as many of `params` as it uses; returns the
-/// rows it changed.
-fn execute(tx: &Transaction<'_>, statement: &str, params: &[&str]) -> rusqlite::Result<u64> {
-    let mut prepared = tx.prepare(statement)?;
-    for (i, value) in params.iter().enumerate().take(prepared.parameter_count()) {
-        prepared.raw_bind_parameter(i + 1, value)?;
-    }
-    prepared.raw_execute().map(|n| n as u64)
 }

@@ -1,15 +1,18 @@
 //! Every SQLite statement of the load, in one place.
 //!
-//! SQLite has no MERGE, so each mode is a few set-based statements over the
-//! session's `temp.staged_rows`, with the same conditions as the SQL Server
-//! MERGE (`../mssql/sql.rs`). Parameters: `?1` is the load time (ISO text),
-//! `?2` the run id.
+//! SQLite has no MERGE and a load must not hold a run in memory, so a load
+//! walks the staged rows once: for each row it looks the key up (one index
+//! probe), then inserts, updates or leaves the row alone by the same rules
+//! as the SQL Server MERGE (`../mssql/sql.rs`). Parameters of the row
+//! statements: `?1…?N` are the staged columns in [`COLUMNS`] order,
+//! `?N+1` the load time (ISO text), `?N+2` the run id.
 //!
 //! Storage: money is TEXT holding the exact decimal with four places
 //! (`12.3400`, `-0.5000`), so nothing is rounded and `CAST(x AS REAL)` or a
 //! decimal parser reads it; times are TEXT `YYYY-MM-DDTHH:MM:SS.sssZ` (UTC,
 //! fixed width, so text order is time order); flags are INTEGER 0/1.
 
+use super::super::audit;
 use super::super::table::{self, ColumnType};
 use crate::manifest::LoadMode;
 use crate::schema::diff::Column as Declared;
@@ -19,14 +22,6 @@ use crate::schema::staged::{COLUMNS, Kind, MERGE_KEY};
 const VIEW_SQL: &str =
     include_str!("../../../sql/staging/views/v_tiktok_shop_order_sku_quantities.sql");
 pub(super) const DEFAULT_TABLE: &str = "tiktok_shop_orders";
-
-/// Which count a statement's changed rows add to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Effect {
-    Inserted,
-    Updated,
-    Deleted,
-}
 
 pub(super) fn sql_type(column: ColumnType) -> String {
     match column {
@@ -46,10 +41,29 @@ fn quote(name: &str) -> String {
     format!("\"{name}\"")
 }
 
+/// The parameter number of the load time and of the run id.
+pub(super) fn load_time_param() -> usize {
+    COLUMNS.len() + 1
+}
+pub(super) fn run_id_param() -> usize {
+    COLUMNS.len() + 2
+}
+
+/// The parameter number of a staged column.
+fn param(name: &str) -> usize {
+    COLUMNS
+        .iter()
+        .position(|c| c.name == name)
+        .map_or(0, |i| i + 1)
+}
+
 /// The table's columns as SQLite declares them (none: no such table).
 pub(super) const TABLE_INFO: &str =
     "SELECT name, type, \"notnull\" FROM main.pragma_table_info(?1) ORDER BY cid";
 
+/// The table and its indexes. The covering index on (order_id, item_id,
+/// update_time, etl_row_hash) answers the newer-wins lookup of every staged
+/// row from the index alone.
 pub(super) fn create_table(table: &str) -> String {
     let columns: Vec<String> = expected_columns()
         .iter()
@@ -64,12 +78,21 @@ pub(super) fn create_table(table: &str) -> String {
         .collect();
     format!(
         "CREATE TABLE main.{t} (\n{}\n);\n\
-         CREATE UNIQUE INDEX main.{ux} ON {t} (etl_batch_id, order_id, item_id);\n\
-         CREATE INDEX main.{ix} ON {t} (order_id, item_id);\n",
+         CREATE UNIQUE INDEX main.{ux} ON {t} (etl_batch_id, order_id, item_id);\n{}",
         columns.join(",\n"),
+        create_indexes(table),
         t = quote(table),
         ux = quote(&format!("ux_{table}_batch_order_item")),
-        ix = quote(&format!("ix_{table}_order_item")),
+    )
+}
+
+/// The lookup index, also added to tables made by earlier versions (which
+/// had an index on (order_id, item_id) only); idempotent.
+pub(super) fn create_indexes(table: &str) -> String {
+    format!(
+        "CREATE INDEX IF NOT EXISTS main.{ix} ON {t} (order_id, item_id, update_time, etl_row_hash);\n",
+        t = quote(table),
+        ix = quote(&format!("ix_{table}_order_item_version")),
     )
 }
 
@@ -94,134 +117,136 @@ pub(super) fn view(table: &str) -> String {
     )
 }
 
-pub(super) fn create_staged() -> String {
-    let columns: Vec<String> = COLUMNS
-        .iter()
-        .map(|c| {
-            format!(
-                "    {} {}",
-                quote(c.name),
-                sql_type(ColumnType::Staged(c.kind))
-            )
-        })
-        .collect();
-    format!(
-        "DROP TABLE IF EXISTS temp.staged_rows;\nCREATE TEMP TABLE staged_rows (\n{}\n);",
-        columns.join(",\n")
-    )
-}
+/// The keys staged so far: a duplicate is refused, and append and replace
+/// delete the rows whose key is not here. On disk (temp store), so memory
+/// stays flat however many rows a run has.
+pub(super) const CREATE_STAGED_KEYS: &str = "DROP TABLE IF EXISTS temp.staged_keys;\n\
+     CREATE TEMP TABLE staged_keys (order_id TEXT NOT NULL, item_id TEXT NOT NULL, \
+     PRIMARY KEY (order_id, item_id)) WITHOUT ROWID;";
+pub(super) const INSERT_STAGED_KEY: &str = "INSERT INTO temp.staged_keys VALUES (?1, ?2)";
+pub(super) const DROP_STAGED_KEYS: &str = "DROP TABLE temp.staged_keys;";
 
-pub(super) fn insert_staged() -> String {
-    let places: Vec<String> = (1..=COLUMNS.len()).map(|i| format!("?{i}")).collect();
-    format!(
-        "INSERT INTO temp.staged_rows VALUES ({})",
-        places.join(", ")
-    )
-}
-
-/// Built after the rows are in: one sort instead of a b-tree insert per row.
-/// UNIQUE guards the checks done on read.
-pub(super) const INDEX_STAGED: &str =
-    "CREATE UNIQUE INDEX temp.staged_rows_key ON staged_rows (order_id, item_id);";
-
-pub(super) const DROP_STAGED: &str = "DROP TABLE temp.staged_rows;";
-
-/// The statements of `mode`, in order, each with the count its changes add to.
-pub(super) fn statements(mode: LoadMode, table: &str) -> Vec<(Effect, String)> {
+/// The rows a staged row meets: (update_time, etl_row_hash) of the table
+/// rows with its key (merge and replace), or of its batch's row (append).
+/// `?1` order_id, `?2` item_id, `?3` the run id (append).
+pub(super) fn lookup(mode: LoadMode, table: &str) -> String {
     let t = format!("main.{}", quote(table));
-    let hash_differs = "s.etl_row_hash <> t.etl_row_hash";
     match mode {
-        LoadMode::Merge => vec![
-            (
-                Effect::Updated,
-                update(
-                    &t,
-                    "(s.update_time > t.update_time OR (s.update_time = t.update_time AND s.etl_row_hash <> t.etl_row_hash))",
-                ),
-            ),
-            (Effect::Inserted, insert_new(&t, "")),
-        ],
-        LoadMode::Append => vec![
-            (
-                Effect::Deleted,
-                format!(
-                    "DELETE FROM {t} AS t WHERE t.etl_batch_id = ?2 AND NOT EXISTS \
-                     (SELECT 1 FROM temp.staged_rows AS s WHERE {})",
-                    same_key()
-                ),
-            ),
-            (
-                Effect::Updated,
-                update(&t, &format!("t.etl_batch_id = ?2 AND {hash_differs}")),
-            ),
-            (Effect::Inserted, insert_new(&t, " AND t.etl_batch_id = ?2")),
-        ],
-        LoadMode::Replace => vec![
-            (Effect::Deleted, delete_duplicates(&t)),
-            (
-                Effect::Deleted,
-                format!(
-                    "DELETE FROM {t} AS t WHERE NOT EXISTS (SELECT 1 FROM temp.staged_rows AS s WHERE {})",
-                    same_key()
-                ),
-            ),
-            (Effect::Updated, update(&t, hash_differs)),
-            (Effect::Inserted, insert_new(&t, "")),
-        ],
+        LoadMode::Merge | LoadMode::Replace => format!(
+            "SELECT update_time, etl_row_hash FROM {t} WHERE order_id = ?1 AND item_id = ?2 LIMIT 2"
+        ),
+        LoadMode::Append => format!(
+            "SELECT update_time, etl_row_hash FROM {t} WHERE etl_batch_id = ?3 AND order_id = ?1 \
+             AND item_id = ?2"
+        ),
     }
 }
 
-fn same_key() -> String {
-    MERGE_KEY.map(|k| format!("t.{k} = s.{k}")).join(" AND ")
+/// 1 when the table has no row (the load then inserts without lookups).
+pub(super) fn is_empty(table: &str) -> String {
+    format!("SELECT NOT EXISTS (SELECT 1 FROM main.{})", quote(table))
 }
 
-/// [`same_key`] for UPDATE … FROM: the unary `+` keeps SQLite from using the
-/// staged rows' index, so it walks the staged rows and looks each up in the
-/// table's index, instead of scanning the whole table on every load.
-fn same_key_from_staged() -> String {
-    MERGE_KEY.map(|k| format!("t.{k} = +s.{k}")).join(" AND ")
-}
-
-/// Sets every staged column but the key, and `etl_updated_at`, where `when`.
-fn update(t: &str, when: &str) -> String {
+/// Replaces the row of the staged row's key (its batch's, in append) with
+/// the staged row; `etl_created_at` stays.
+pub(super) fn update(mode: LoadMode, table: &str) -> String {
     let sets: Vec<String> = COLUMNS
         .iter()
         .filter(|c| !MERGE_KEY.contains(&c.name))
-        .map(|c| format!("{0} = s.{0}", quote(c.name)))
-        .chain([format!("{} = ?1", table::UPDATED_AT)])
+        .map(|c| format!("{} = ?{}", quote(c.name), param(c.name)))
+        .chain([format!("{} = ?{}", table::UPDATED_AT, load_time_param())])
         .collect();
+    let batch = match mode {
+        LoadMode::Append => format!(" AND etl_batch_id = ?{}", run_id_param()),
+        LoadMode::Merge | LoadMode::Replace => String::new(),
+    };
     format!(
-        "UPDATE {t} AS t SET {} FROM temp.staged_rows AS s WHERE {} AND {when}",
+        "UPDATE main.{} SET {} WHERE order_id = ?{} AND item_id = ?{}{batch}",
+        quote(table),
         sets.join(", "),
-        same_key_from_staged()
+        param("order_id"),
+        param("item_id"),
     )
 }
 
-/// Inserts the staged rows whose key is not in the table (`scope` narrows
-/// the rows that count, e.g. to this batch).
-fn insert_new(t: &str, scope: &str) -> String {
+pub(super) fn insert(table: &str) -> String {
     let names: Vec<String> = COLUMNS.iter().map(|c| quote(c.name)).collect();
-    let values: Vec<String> = COLUMNS
-        .iter()
-        .map(|c| format!("s.{}", quote(c.name)))
-        .collect();
+    let places: Vec<String> = (1..=COLUMNS.len()).map(|i| format!("?{i}")).collect();
+    let now = load_time_param();
     format!(
-        "INSERT INTO {t} ({}, {}, {}) SELECT {}, ?1, ?1 FROM temp.staged_rows AS s \
-         WHERE NOT EXISTS (SELECT 1 FROM {t} AS t WHERE {}{scope}) ORDER BY s.rowid",
+        "INSERT INTO main.{} ({}, {}, {}) VALUES ({}, ?{now}, ?{now})",
+        quote(table),
         names.join(", "),
         table::CREATED_AT,
         table::UPDATED_AT,
-        values.join(", "),
-        same_key()
+        places.join(", "),
     )
 }
 
-/// Keeps one row per key: this run's, else the most recently updated, else
-/// the latest batch; the rest go (replace after append loads).
-fn delete_duplicates(t: &str) -> String {
+/// Run before the rows of a `replace`: keeps one row per key (this run's,
+/// else the most recently updated, else the latest batch), as append loads
+/// leave several. `?1` is the run id.
+pub(super) fn delete_duplicates(table: &str) -> String {
+    let t = format!("main.{}", quote(table));
     format!(
         "DELETE FROM {t} WHERE rowid IN (SELECT rid FROM (SELECT rowid AS rid, ROW_NUMBER() OVER (\
-         PARTITION BY order_id, item_id ORDER BY CASE WHEN etl_batch_id = ?2 THEN 0 ELSE 1 END, \
+         PARTITION BY order_id, item_id ORDER BY CASE WHEN etl_batch_id = ?1 THEN 0 ELSE 1 END, \
          etl_updated_at DESC, etl_batch_id DESC) AS rn FROM {t}) WHERE rn > 1)"
+    )
+}
+
+/// Run after the rows: deletes the rows whose key was not staged, of this
+/// batch (append) or of the whole table (replace); merge deletes nothing.
+/// `?1` is the run id.
+pub(super) fn delete_unstaged(mode: LoadMode, table: &str) -> Option<String> {
+    let t = format!("main.{}", quote(table));
+    let unstaged = "NOT EXISTS (SELECT 1 FROM temp.staged_keys AS k \
+                    WHERE k.order_id = t.order_id AND k.item_id = t.item_id)";
+    match mode {
+        LoadMode::Merge => None,
+        LoadMode::Append => Some(format!(
+            "DELETE FROM {t} AS t WHERE t.etl_batch_id = ?1 AND {unstaged}"
+        )),
+        LoadMode::Replace => Some(format!("DELETE FROM {t} AS t WHERE {unstaged}")),
+    }
+}
+
+/// The audit table (`load/audit.rs`); created when missing.
+pub(super) fn create_audit() -> String {
+    format!(
+        "CREATE TABLE IF NOT EXISTS main.{} (\n\
+         load_id INTEGER PRIMARY KEY,\n\
+         run_id TEXT NOT NULL,\n\
+         load_mode TEXT NOT NULL,\n\
+         target_table TEXT NOT NULL,\n\
+         rows_staged INTEGER,\n\
+         rows_inserted INTEGER,\n\
+         rows_updated INTEGER,\n\
+         rows_unchanged INTEGER,\n\
+         rows_deleted INTEGER,\n\
+         started_at TEXT NOT NULL,\n\
+         finished_at TEXT,\n\
+         outcome TEXT NOT NULL,\n\
+         error_text TEXT\n);",
+        quote(audit::TABLE)
+    )
+}
+
+/// `?1` run id, `?2` mode, `?3` table, `?4` started at.
+pub(super) fn insert_audit() -> String {
+    format!(
+        "INSERT INTO main.{} (run_id, load_mode, target_table, started_at, outcome) \
+         VALUES (?1, ?2, ?3, ?4, 'started')",
+        quote(audit::TABLE)
+    )
+}
+
+/// `?1` load id, `?2` outcome, `?3` finished at, `?4`…`?8` staged,
+/// inserted, updated, unchanged, deleted, `?9` error text.
+pub(super) fn finish_audit() -> String {
+    format!(
+        "UPDATE main.{} SET outcome = ?2, finished_at = ?3, rows_staged = ?4, rows_inserted = ?5, \
+         rows_updated = ?6, rows_unchanged = ?7, rows_deleted = ?8, error_text = ?9 WHERE load_id = ?1",
+        quote(audit::TABLE)
     )
 }

@@ -7,9 +7,7 @@ use std::time::Duration;
 use rusqlite::Connection;
 
 use super::check;
-use super::sql::{
-    self, DEFAULT_TABLE, INDEX_STAGED, create_staged, create_table, insert_staged, statements, view,
-};
+use super::sql::{self, DEFAULT_TABLE, create_indexes, create_table, view};
 use super::target::SqliteTarget;
 use crate::manifest::LoadMode;
 
@@ -22,46 +20,91 @@ fn target(path: &Path) -> SqliteTarget {
 }
 
 #[test]
-fn every_mode_is_valid_sqlite() {
+fn every_statement_is_valid_sqlite() {
     let conn = Connection::open_in_memory().unwrap();
     conn.execute_batch(&create_table("orders")).unwrap();
+    conn.execute_batch(&create_indexes("orders")).unwrap();
     conn.execute_batch(&view("orders")).unwrap();
-    conn.execute_batch(&create_staged()).unwrap();
-    conn.execute_batch(INDEX_STAGED).unwrap();
-    conn.prepare(&insert_staged()).unwrap();
+    conn.execute_batch(sql::CREATE_STAGED_KEYS).unwrap();
+    conn.prepare(sql::INSERT_STAGED_KEY).unwrap();
+    conn.execute_batch(&sql::create_audit()).unwrap();
+    conn.execute_batch(&sql::create_audit()).unwrap();
+    conn.prepare(&sql::insert_audit()).unwrap();
+    conn.prepare(&sql::finish_audit()).unwrap();
+    conn.prepare(&sql::insert("orders")).unwrap();
+    conn.prepare(&sql::delete_duplicates("orders")).unwrap();
+    let empty: bool = conn
+        .query_row(&sql::is_empty("orders"), [], |r| r.get(0))
+        .unwrap();
+    assert!(empty);
     for mode in [LoadMode::Merge, LoadMode::Append, LoadMode::Replace] {
-        for (_, statement) in statements(mode, "orders") {
+        let mut statements = vec![sql::lookup(mode, "orders"), sql::update(mode, "orders")];
+        statements.extend(sql::delete_unstaged(mode, "orders"));
+        for statement in statements {
             conn.prepare(&statement)
                 .unwrap_or_else(|e| panic!("{mode:?}: {e}\n{statement}"));
         }
     }
+    assert!(
+        sql::delete_unstaged(LoadMode::Merge, "orders").is_none(),
+        "merge never deletes"
+    );
+}
+
+/// The query plan of `statement`, one step a line.
+fn plan(conn: &Connection, statement: &str) -> Vec<String> {
+    let mut plan = conn
+        .prepare(&format!("EXPLAIN QUERY PLAN {statement}"))
+        .unwrap();
+    for i in 1..=plan.parameter_count() {
+        plan.raw_bind_parameter(i, "x").unwrap();
+    }
+    let mut rows = plan.raw_query();
+    let mut steps: Vec<String> = Vec::new();
+    while let Some(row) = rows.next().unwrap() {
+        steps.push(row.get(3).unwrap());
+    }
+    steps
 }
 
 #[test]
-fn merge_and_append_never_scan_the_whole_table() {
+fn each_row_is_one_index_lookup_and_deletes_scan_only_what_they_must() {
     let conn = Connection::open_in_memory().unwrap();
     conn.execute_batch(&create_table("orders")).unwrap();
-    conn.execute_batch(&create_staged()).unwrap();
-    conn.execute_batch(INDEX_STAGED).unwrap();
-    for mode in [LoadMode::Merge, LoadMode::Append] {
-        for (_, statement) in statements(mode, "orders") {
-            let mut plan = conn
-                .prepare(&format!("EXPLAIN QUERY PLAN {statement}"))
-                .unwrap();
-            for i in 1..=plan.parameter_count() {
-                plan.raw_bind_parameter(i, "x").unwrap();
-            }
-            let mut rows = plan.raw_query();
-            let mut steps: Vec<String> = Vec::new();
-            while let Some(row) = rows.next().unwrap() {
-                steps.push(row.get(3).unwrap());
-            }
-            assert!(
-                !steps.iter().any(|s| s == "SCAN t"),
-                "{mode:?} scans the table: {steps:?}\n{statement}"
-            );
-        }
+    conn.execute_batch(sql::CREATE_STAGED_KEYS).unwrap();
+    for mode in [LoadMode::Merge, LoadMode::Replace] {
+        let steps = plan(&conn, &sql::lookup(mode, "orders"));
+        assert!(
+            steps.iter().any(|s| s.contains(
+                "USING COVERING INDEX ix_orders_order_item_version (order_id=? AND item_id=?)"
+            )),
+            "{mode:?}: the newer-wins lookup is not answered by the covering index: {steps:?}"
+        );
     }
+    let steps = plan(&conn, &sql::lookup(LoadMode::Append, "orders"));
+    assert!(
+        steps
+            .iter()
+            .any(|s| s.contains("USING INDEX ux_orders_batch_order_item")),
+        "{steps:?}"
+    );
+    for mode in [LoadMode::Merge, LoadMode::Append, LoadMode::Replace] {
+        let steps = plan(&conn, &sql::update(mode, "orders"));
+        assert!(
+            !steps.iter().any(|s| s.starts_with("SCAN")),
+            "{mode:?} update scans: {steps:?}"
+        );
+    }
+    let steps = plan(
+        &conn,
+        &sql::delete_unstaged(LoadMode::Append, "orders").unwrap(),
+    );
+    assert!(
+        steps
+            .iter()
+            .any(|s| s.starts_with("SEARCH t USING") && s.contains("(etl_batch_id=?)")),
+        "append deletes scan more than the batch: {steps:?}"
+    );
 }
 
 #[test]
@@ -96,4 +139,17 @@ fn check_reads_without_creating_and_names_differences() {
         .unwrap();
     let err = check(&t, "orders").unwrap_err().to_string();
     assert!(err.contains("missing columns: is_gift"), "{err}");
+}
+
+#[test]
+fn target_options_choose_journal_and_sync_modes() {
+    let parse = |raw: &str| SqliteTarget::parse(raw, raw);
+    let t = parse("a.db").unwrap();
+    assert_eq!((t.journal_mode(), t.synchronous()), ("WAL", "NORMAL"));
+    let t = parse("a.db?journal_mode=delete&synchronous=full&busy_timeout_ms=7").unwrap();
+    assert_eq!((t.journal_mode(), t.synchronous()), ("DELETE", "FULL"));
+    assert_eq!(t.busy_timeout(), Duration::from_millis(7));
+    let err = parse("a.db?synchronous=sometimes").unwrap_err().to_string();
+    assert!(err.contains("normal, full, extra, off"), "{err}");
+    assert!(parse("a.db?cache=big").is_err());
 }
