@@ -43,57 +43,89 @@ def source_path(source: str) -> tuple[str, str] | None:
 
 
 def duckdb_sql(raw_glob: str, out: str) -> str:
+    """One statement: each payload parsed once (`from_json` with the structure
+    the columns read), line items unnested, every column cast."""
+    columns = staged_columns()
+    order: dict = {}
+    item: dict = {}
+
+    def put(tree: dict, path: str, duck_type) -> None:
+        *parents, leaf = path.split(".")
+        for p in parents:
+            tree = tree.setdefault(p, {})
+        tree.setdefault(leaf, duck_type)
+
+    for _, sql_type, source in columns:
+        path = source_path(source)
+        if not path:
+            continue
+        scope, p = path
+        if p in ("item_tax", "recipient_address.district_info"):
+            continue
+        if scope.endswith("_json"):
+            duck = "JSON"
+        elif sql_type.startswith("DATETIME2"):
+            duck = "BIGINT"
+        elif sql_type == "BIT":
+            duck = "BOOLEAN"
+        elif sql_type == "INT":
+            duck = "INTEGER"
+        else:
+            duck = "VARCHAR"
+        put(order if scope.startswith("order") else item, p, duck)
+    put(order, "recipient_address.district_info",
+        [{"address_level": "VARCHAR", "address_name": "VARCHAR", "address_level_name": "VARCHAR", "iso_code": "VARCHAR"}])
+    item["item_tax"] = [{"tax_type": "VARCHAR", "tax_amount": "VARCHAR", "tax_rate": "VARCHAR"}]
+    order["line_items"] = [item]
+    structure = json.dumps(order).replace("'", "''")
+
     exprs = []
-    for name, sql_type, source in staged_columns():
+    for name, sql_type, source in columns:
         path = source_path(source)
         if path:
             scope, p = path
-            doc = "j" if scope.startswith("order") else "i"
-            js = f"'$.{p}'"
-            if scope.endswith("_json"):
-                e = f"CAST(json_extract({doc}, {js}) AS VARCHAR)"
+            ref = ("j" if scope.startswith("order") else "i") + "." + p
+            if scope.endswith("_json") or p in ("item_tax",):
+                e = f"CAST(to_json({ref}) AS VARCHAR)"
             elif sql_type.startswith("DECIMAL"):
-                e = f"TRY_CAST(json_extract_string({doc}, {js}) AS DECIMAL(19,4))"
+                e = f"TRY_CAST({ref} AS DECIMAL(19,4))"
             elif sql_type.startswith("DATETIME2"):
-                e = f"to_timestamp(NULLIF(TRY_CAST(json_extract({doc}, {js}) AS BIGINT), 0))"
-            elif sql_type == "BIT":
-                e = f"TRY_CAST(json_extract({doc}, {js}) AS BOOLEAN)"
-            elif sql_type == "INT":
-                e = f"TRY_CAST(json_extract({doc}, {js}) AS INTEGER)"
+                e = f"to_timestamp(NULLIF({ref}, 0))"
             else:
-                e = f"json_extract_string({doc}, {js})"
+                e = ref
         elif "district_info" in source:
             level = source.split("level ")[1]
-            e = (
-                "json_extract_string(list_filter(json_extract(j, '$.recipient_address.district_info[*]'), "
-                f"x -> json_extract_string(x, '$.address_level') = '{level}')[1], '$.address_name')"
-            )
+            e = f"list_filter(j.recipient_address.district_info, lambda x: x.address_level = '{level}')[1].address_name"
         elif name == "etl_batch_id":
             e = "'bench'"
         elif name == "shop_cipher":
             e = "shop_cipher"
         elif name == "item_tax_amount":
-            e = (
-                "list_sum(list_transform(json_extract(i, '$.item_tax[*]'), "
-                "t -> TRY_CAST(json_extract_string(t, '$.tax_amount') AS DECIMAL(19,4))))"
-            )
+            e = "list_sum(list_transform(i.item_tax, lambda t: TRY_CAST(t.tax_amount AS DECIMAL(19,4))))"
         elif name == "item_quantity":
             e = "1"
         elif name == "etl_row_hash":
-            e = "sha256(CAST(i AS VARCHAR) || CAST(j AS VARCHAR))"
+            e = "CAST(hash(j, i) AS VARCHAR)"
         else:
             e = "NULL"
         exprs.append(f"{e} AS {name}")
     select = ",\n  ".join(exprs)
+    # The content hash: DuckDB's own 64-bit hash of the parsed order and
+    # line item (the tool's SHA-256 over every cell is dearer, which only
+    # favours DuckDB).
     return f"""
 COPY (
-WITH newest AS (
-  SELECT shop_cipher, payload FROM read_parquet('{raw_glob}')
+WITH raw AS (
+  SELECT * FROM read_parquet('{raw_glob}', filename = true, file_row_number = true)
+), keep AS (
+  SELECT filename, file_row_number FROM raw
   QUALIFY row_number() OVER (PARTITION BY order_id ORDER BY update_time DESC) = 1
+), newest AS (
+  SELECT shop_cipher, payload FROM raw SEMI JOIN keep USING (filename, file_row_number)
 ), orders AS (
-  SELECT shop_cipher, CAST(payload AS JSON) AS j FROM newest
+  SELECT shop_cipher, from_json(payload, '{structure}') AS j FROM newest
 ), items AS (
-  SELECT shop_cipher, j, unnest(json_extract(j, '$.line_items[*]')) AS i FROM orders
+  SELECT shop_cipher, j, unnest(j.line_items) AS i FROM orders
 )
 SELECT
   {select}

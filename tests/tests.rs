@@ -14,4 +14,5 @@ mod it {
     mod pipeline;
     mod s3;
     mod transform;
+    mod transform_quality;
 }

@@ -115,6 +115,25 @@ pub struct RowContext<'a> {
     pub pii_columns: &'a [bool],
 }
 
+/// The rows of one record: the cells every row shares (the order's), and
+/// each row's own (its line item's, its flags and hash). A row's value of a
+/// column is its own cell when not null, else the shared one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Flat<'a> {
+    pub shared: Vec<Cell<'a>>,
+    pub rows: Vec<Vec<Cell<'a>>>,
+}
+
+impl<'a> Flat<'a> {
+    /// Row `row`'s value of column `column`.
+    pub fn cell(&self, row: usize, column: usize) -> &Cell<'a> {
+        match &self.rows[row][column] {
+            Cell::Null => &self.shared[column],
+            own => own,
+        }
+    }
+}
+
 /// What flattening noticed besides rows and rejects, summed over records.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Notes {
@@ -169,5 +188,5 @@ pub trait Flattener: Sync {
         payload: &'a str,
         context: &RowContext,
         notes: &mut Notes,
-    ) -> Result<Vec<Vec<Cell<'a>>>, Bad>;
+    ) -> Result<Flat<'a>, Bad>;
 }

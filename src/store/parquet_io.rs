@@ -17,7 +17,7 @@ use crate::manifest::{Dataset, FileEntry, TOOL_VERSION};
 use crate::schema;
 
 /// Rows per row group: small enough to bound memory, large enough for scans.
-const ROW_GROUP_ROWS: usize = 64 * 1024;
+const ROW_GROUP_ROWS: usize = 16 * 1024;
 
 /// Rows per batch handed to readers.
 pub const READ_BATCH_ROWS: usize = 8 * 1024;

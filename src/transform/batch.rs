@@ -75,11 +75,7 @@ pub(super) fn transform<F: Flattener>(
         };
         let payload = payloads.value(row);
         match shared.flattener.flatten(payload, &context, &mut out.notes) {
-            Ok(cells) => {
-                for cells in &cells {
-                    rows.push(cells);
-                }
-            }
+            Ok(flat) => rows.push_all(&flat),
             Err(bad) => {
                 let order_id = (!order_ids.is_null(row)).then(|| order_ids.value(row));
                 tracing::debug!(order_id, reason = bad.reason, detail = %bad.detail, "order rejected");

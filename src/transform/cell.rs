@@ -29,6 +29,16 @@ pub enum Cell<'a> {
     Int(i32),
 }
 
+impl Cell<'_> {
+    /// The text of a text cell (tests, messages).
+    pub fn into_owned_text(self) -> String {
+        match self {
+            Cell::Text(t) => t.into_owned(),
+            other => format!("{other:?}"),
+        }
+    }
+}
+
 /// Why a record cannot be staged: a stable reason code for the manifest,
 /// and a detail for people.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -67,12 +67,9 @@ pub async fn run<F: Flattener + Clone + Send + 'static>(
             .collect(),
         rejected_at_ms: started_at.timestamp_millis(),
     });
-    let mut lines = ParquetSink::create(
-        store,
-        &layout.order_lines_part(0),
-        Dataset::OrderLines,
-        flattener.schema(),
-    )?;
+    let total_orders: u64 = raw_files.iter().map(|f| f.rows).sum();
+    let parallel = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let mut lines = Parts::start(store, &layout, flattener.schema(), total_orders, parallel)?;
     let mut rejects = ParquetSink::create(
         store,
         &layout.rejects_part(0),
@@ -81,7 +78,6 @@ pub async fn run<F: Flattener + Clone + Send + 'static>(
     )?;
     let mut totals = Totals::new(columns.len());
     let mut position = 0usize;
-    let parallel = std::thread::available_parallelism().map_or(2, |n| n.get());
     for file in raw_files {
         let source_file: Arc<str> = Arc::from(file.path.as_str());
         let batches =
@@ -105,18 +101,104 @@ pub async fn run<F: Flattener + Clone + Send + 'static>(
             })
             .try_buffered(parallel + 1);
         while let Some(output) = outputs.try_next().await? {
-            lines.write(&output.staged).await?;
+            lines.send(totals.orders_in, output.staged.clone()).await?;
             rejects.write(&output.rejects).await?;
             totals.add(output, clock);
         }
     }
     let mut manifest = Manifest::new(StageName::Transform, run_id, started_at);
-    manifest.files = vec![lines.finish().await?, rejects.finish().await?];
+    manifest.files = lines.finish().await?;
+    manifest.files.push(rejects.finish().await?);
     totals.fill(&mut manifest, columns);
     manifest.finished_at = Utc::now();
     store.put_manifest(&layout, &manifest).await?;
     log_done(&manifest, &totals, clock);
     Ok(manifest)
+}
+
+/// The staged rows' part files, each written by its own task so that
+/// encoding and compressing them runs on every core. A batch goes to the
+/// part its position in the input falls in (part `j` of `n` takes the
+/// `j`-th `n`th of the orders), so the same input always gives the same
+/// files, each in input order.
+struct Parts {
+    senders: Vec<tokio::sync::mpsc::Sender<arrow::array::RecordBatch>>,
+    tasks: Vec<tokio::task::JoinHandle<Result<FileEntry, TransformError>>>,
+    total_orders: u64,
+}
+
+/// Orders per part file at least (small runs get one file).
+const PART_ORDERS: u64 = 32 * 1024;
+
+impl Parts {
+    fn start(
+        store: &Store,
+        layout: &RunLayout,
+        schema: arrow::datatypes::SchemaRef,
+        total_orders: u64,
+        parallel: usize,
+    ) -> Result<Parts, TransformError> {
+        let count = (total_orders / PART_ORDERS).clamp(1, parallel.max(1) as u64) as usize;
+        let mut senders = Vec::with_capacity(count);
+        let mut tasks = Vec::with_capacity(count);
+        for part in 0..count {
+            let mut sink = ParquetSink::create(
+                store,
+                &layout.order_lines_part(part),
+                Dataset::OrderLines,
+                schema.clone(),
+            )?;
+            let (tx, mut rx) = tokio::sync::mpsc::channel(2);
+            senders.push(tx);
+            tasks.push(tokio::spawn(async move {
+                while let Some(batch) = rx.recv().await {
+                    sink.write(&batch).await?;
+                }
+                Ok(sink.finish().await?)
+            }));
+        }
+        Ok(Parts {
+            senders,
+            tasks,
+            total_orders,
+        })
+    }
+
+    /// Sends `batch`, whose orders start at `orders_before`, to its part.
+    async fn send(
+        &mut self,
+        orders_before: u64,
+        batch: arrow::array::RecordBatch,
+    ) -> Result<(), TransformError> {
+        let count = self.senders.len() as u64;
+        let part = (orders_before * count / self.total_orders.max(1)).min(count - 1) as usize;
+        if self.senders[part].send(batch).await.is_err() {
+            // The writer stopped on an error: finish() reports it.
+            return self.fail(part).await;
+        }
+        Ok(())
+    }
+
+    async fn fail(&mut self, part: usize) -> Result<(), TransformError> {
+        self.senders.clear();
+        let task = self.tasks.remove(part);
+        task.await
+            .map_err(|e| TransformError::Task(Box::new(e)))??;
+        Err(TransformError::Task("a part writer stopped".into()))
+    }
+
+    /// Completes every part; their entries in order.
+    async fn finish(self) -> Result<Vec<FileEntry>, TransformError> {
+        drop(self.senders);
+        let mut files = Vec::with_capacity(self.tasks.len());
+        for task in self.tasks {
+            files.push(
+                task.await
+                    .map_err(|e| TransformError::Task(Box::new(e)))??,
+            );
+        }
+        Ok(files)
+    }
 }
 
 /// What every batch added up to.

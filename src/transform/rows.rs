@@ -12,6 +12,7 @@ use arrow::datatypes::SchemaRef;
 use super::cell::Cell;
 use crate::money;
 use crate::schema::staged::{Column, Kind};
+use crate::source::Flat;
 
 enum Builder {
     Text(StringBuilder),
@@ -50,8 +51,20 @@ impl RowBuilder {
 
     /// Appends one row; its cells come from the source's flattener, so each
     /// matches its column's kind.
-    pub fn push(&mut self, row: &[Cell<'_>]) {
-        for (builder, cell) in self.builders.iter_mut().zip(row) {
+    /// Appends the rows of one record.
+    pub fn push_all(&mut self, flat: &Flat<'_>) {
+        for row in &flat.rows {
+            self.push(row, &flat.shared);
+        }
+    }
+
+    /// Appends one row: its own cell of each column, else the shared one.
+    pub fn push(&mut self, row: &[Cell<'_>], shared: &[Cell<'_>]) {
+        for ((builder, own), shared) in self.builders.iter_mut().zip(row).zip(shared) {
+            let cell = match own {
+                Cell::Null => shared,
+                own => own,
+            };
             match (builder, cell) {
                 (Builder::Text(b), Cell::Text(v)) => b.append_value(v.as_ref()),
                 (Builder::Money(b), Cell::Money(v)) => b.append_value(*v),

@@ -19,7 +19,7 @@ use sha2::{Digest, Sha256};
 use super::plan::{PLAN, Read};
 use crate::schema::staged::{COLUMNS, Kind};
 use crate::source::json::Json;
-use crate::source::{Notes, RowContext};
+use crate::source::{Flat, Notes, RowContext};
 use crate::transform::cell::{self, Bad, Cell, Converted};
 
 /// Flattens one order's payload into rows (one per line item), each a cell
@@ -28,7 +28,7 @@ pub fn flatten<'a>(
     payload: &'a str,
     context: &RowContext,
     notes: &mut Notes,
-) -> Result<Vec<Vec<Cell<'a>>>, Bad> {
+) -> Result<Flat<'a>, Bad> {
     let order = Json::parse(payload)
         .map_err(|e| Bad::new("bad_json", format!("the payload is not JSON: {e}")))?;
     let Some(fields) = order.as_object() else {
@@ -82,7 +82,7 @@ pub fn flatten<'a>(
             "line_items[].",
             &mut item_unmapped,
         );
-        let mut row = shared.clone();
+        let mut row = Row::new();
         for (index, read) in plan.reads.iter().enumerate() {
             let value = match *read {
                 Read::Item(slot) => convert(index, item_slots[slot])?,
@@ -105,20 +105,24 @@ pub fn flatten<'a>(
             notes.duplicate_items += 1;
             continue;
         }
-        rows.push(row.finish(notes));
+        rows.push(row.finish(&shared, notes));
     }
     item_unmapped.sort_unstable();
     item_unmapped.dedup();
     for path in unmapped.into_iter().chain(item_unmapped) {
         *notes.unmapped.entry(path).or_default() += 1;
     }
-    Ok(rows)
+    shared.count(notes, rows.len() as u64);
+    Ok(Flat {
+        shared: shared.cells,
+        rows,
+    })
 }
 
 const ITEM_ID: usize = 3;
 
-/// A row being filled: its cells and what had to change.
-#[derive(Clone)]
+/// The cells of the order, or of one line item, being filled, and what had
+/// to change in them.
 struct Row<'a> {
     cells: Vec<Cell<'a>>,
     truncated: Vec<usize>,
@@ -152,21 +156,24 @@ impl<'a> Row<'a> {
         };
     }
 
-    /// The flags and the content hash, then the cells.
-    fn finish(mut self, notes: &mut Notes) -> Vec<Cell<'a>> {
+    /// Counts the changes of these cells once per row they appear in.
+    fn count(&self, notes: &mut Notes, rows: u64) {
         for &i in &self.truncated {
-            notes.truncated[i] += 1;
+            notes.truncated[i] += rows;
         }
         for &i in &self.invalid {
-            notes.invalid[i] += 1;
+            notes.invalid[i] += rows;
         }
-        let flags: Vec<String> = self
-            .truncated
-            .iter()
+    }
+
+    /// A line item's cells completed with the row's flags (its own changes
+    /// and the order's) and its content hash over the whole row.
+    fn finish(mut self, shared: &Row<'a>, notes: &mut Notes) -> Vec<Cell<'a>> {
+        self.count(notes, 1);
+        let flags: Vec<String> = (shared.truncated.iter().chain(&self.truncated))
             .map(|&i| format!("truncated:{}", COLUMNS[i].name))
             .chain(
-                self.invalid
-                    .iter()
+                (shared.invalid.iter().chain(&self.invalid))
                     .map(|&i| format!("invalid:{}", COLUMNS[i].name)),
             )
             .collect();
@@ -175,7 +182,10 @@ impl<'a> Row<'a> {
                 Read::Flags if !flags.is_empty() => {
                     self.cells[index] = Cell::Text(Cow::Owned(flags.join(";")));
                 }
-                Read::RowHash => self.cells[index] = Cell::Text(Cow::Owned(row_hash(&self.cells))),
+                Read::RowHash => {
+                    let hash = row_hash(&self.cells, &shared.cells);
+                    self.cells[index] = Cell::Text(Cow::Owned(hash));
+                }
                 _ => {}
             }
         }
@@ -258,12 +268,16 @@ fn item_tax_total(taxes: Option<&Json<'_>>) -> Result<Cell<'static>, Bad> {
 
 /// A hash of every content cell: the same order read again gives the same
 /// hash whatever run it came in, so `etl_batch_id` is left out.
-fn row_hash(cells: &[Cell]) -> String {
+fn row_hash(own: &[Cell], shared: &[Cell]) -> String {
     let mut hasher = Sha256::new();
-    for (read, cell) in PLAN.reads.iter().zip(cells) {
+    for ((read, own), shared) in PLAN.reads.iter().zip(own).zip(shared) {
         if matches!(read, Read::RunId | Read::RowHash) {
             continue;
         }
+        let cell = match own {
+            Cell::Null => shared,
+            own => own,
+        };
         match cell {
             Cell::Null => hasher.update([0u8]),
             Cell::Text(s) => {
@@ -287,4 +301,182 @@ fn row_hash(cells: &[Cell]) -> String {
         }
     }
     hex::encode(hasher.finalize())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::staged::index_of;
+    use crate::transform::pii::Pii;
+
+    fn context<'a>(pii: &'a Pii, pii_columns: &'a [bool]) -> RowContext<'a> {
+        RowContext {
+            run_id: "run-1",
+            shop_cipher: "GCP_shop",
+            pii,
+            pii_columns,
+        }
+    }
+
+    fn order(line_items: &str) -> String {
+        format!(
+            r#"{{"id":"576461413038785752","status":"AWAITING_SHIPMENT","create_time":1619611561,"update_time":1619621355,
+            "payment":{{"currency":"USD","total_amount":"21.30","tax":"1.2"}},
+            "recipient_address":{{"name":"Nguyễn Văn An","district_info":[
+              {{"address_level_name":"Country","address_name":"Việt Nam","address_level":"L0"}},
+              {{"address_level_name":"City","address_name":"Hà Nội","address_level":"L2"}}]}},
+            "line_items":{line_items}}}"#
+        )
+    }
+
+    /// Flattens with `keep` and no personal columns.
+    fn flat<'a>(payload: &'a str, notes: &mut Notes) -> Result<Flat<'a>, Bad> {
+        static KEEP: Pii = Pii::Keep;
+        let none = vec![false; COLUMNS.len()];
+        let none: &'static [bool] = Box::leak(none.into_boxed_slice());
+        flatten(payload, &context(&KEEP, none), notes)
+    }
+
+    fn cell<'r>(f: &'r Flat<'_>, row: usize, name: &str) -> &'r Cell<'r> {
+        f.cell(row, index_of(name).unwrap())
+    }
+
+    #[test]
+    fn one_row_per_line_item_with_exact_money_and_districts() {
+        let items = r#"[{"id":"1","sku_id":"s","sale_price":"10.65","item_tax":[{"tax_amount":"0.6"},{"tax_amount":"0.0001"}]},
+                        {"id":"2","sku_id":"s","sale_price":"10.65"}]"#;
+        let payload = order(items);
+        let mut notes = Notes::new(COLUMNS.len());
+        let f = flat(&payload, &mut notes).unwrap();
+        assert_eq!(f.rows.len(), 2);
+        assert_eq!(
+            cell(&f, 0, "order_id"),
+            &Cell::Text("576461413038785752".into())
+        );
+        assert_eq!(cell(&f, 1, "item_id"), &Cell::Text("2".into()));
+        assert_eq!(cell(&f, 0, "total_amount"), &Cell::Money(213_000));
+        assert_eq!(cell(&f, 1, "tax_amount"), &Cell::Money(12_000));
+        assert_eq!(cell(&f, 0, "item_tax_amount"), &Cell::Money(6_001));
+        assert_eq!(cell(&f, 1, "item_tax_amount"), &Cell::Null);
+        assert_eq!(
+            cell(&f, 0, "recipient_address_country"),
+            &Cell::Text("Việt Nam".into())
+        );
+        assert_eq!(
+            cell(&f, 1, "recipient_address_city"),
+            &Cell::Text("Hà Nội".into())
+        );
+        assert_eq!(cell(&f, 0, "recipient_address_state"), &Cell::Null);
+        assert_eq!(cell(&f, 0, "create_time"), &Cell::Time(1_619_611_561_000));
+        assert_eq!(cell(&f, 0, "item_quantity"), &Cell::Int(1));
+        assert_eq!(cell(&f, 0, "etl_batch_id"), &Cell::Text("run-1".into()));
+        assert_eq!(cell(&f, 0, "etl_flags"), &Cell::Null);
+        assert!(
+            matches!(cell(&f, 0, "item_tax"), Cell::Text(t) if t.contains("\"0.0001\"")),
+            "item taxes are kept as JSON text"
+        );
+        assert_ne!(cell(&f, 0, "etl_row_hash"), cell(&f, 1, "etl_row_hash"));
+        assert_eq!(notes, Notes::new(COLUMNS.len()), "nothing to note");
+    }
+
+    #[test]
+    fn the_hash_ignores_the_run_but_sees_every_content_change() {
+        let hash = |payload: &str, run: &str| {
+            let pii = Pii::Keep;
+            let none = vec![false; COLUMNS.len()];
+            let ctx = RowContext {
+                run_id: run,
+                ..context(&pii, &none)
+            };
+            let f = flatten(payload, &ctx, &mut Notes::new(COLUMNS.len())).unwrap();
+            f.cell(0, index_of("etl_row_hash").unwrap())
+                .clone()
+                .into_owned_text()
+        };
+        let a = order(r#"[{"id":"1","sale_price":"10.65"}]"#);
+        let c = order(r#"[{"id":"1","sale_price":"10.66"}]"#);
+        assert_eq!(hash(&a, "run-1"), hash(&a, "run-2"));
+        assert_ne!(hash(&a, "run-1"), hash(&c, "run-1"));
+    }
+
+    #[test]
+    fn only_what_cannot_be_represented_is_a_reject() {
+        let reason = |payload: &str| {
+            flat(payload, &mut Notes::new(COLUMNS.len()))
+                .unwrap_err()
+                .reason
+        };
+        assert_eq!(reason("{not json"), "bad_json");
+        assert_eq!(reason("[1,2]"), "bad_json");
+        assert_eq!(reason(&order("[]")), "no_line_items");
+        assert_eq!(reason(&order(r#"[{"sale_price":"1"}]"#)), "missing_field");
+        assert_eq!(
+            reason(&order(r#"[{"id":"1","sale_price":"1,5"}]"#)),
+            "bad_amount"
+        );
+        let no_update = order(r#"[{"id":"1"}]"#).replace(r#""update_time":1619621355,"#, "");
+        assert_eq!(reason(&no_update), "missing_field");
+        let no_id = order(r#"[{"id":"1"}]"#).replace(r#""id":"576461413038785752","#, "");
+        assert_eq!(reason(&no_id), "missing_field");
+    }
+
+    #[test]
+    fn cosmetic_problems_keep_the_order_flagged_and_counted() {
+        let long_name = "Ψ".repeat(4001);
+        let payload = order(&format!(
+            r#"[{{"id":"1","is_gift":"yes","product_name":"{long_name}"}},{{"id":"1"}},{{"id":"2","new_flag":true}}]"#
+        ))
+        .replace(r#""status":"AWAITING_SHIPMENT","#, r#""status":"AWAITING_SHIPMENT","paid_time":"soon","brand_new":1,"#);
+        let mut notes = Notes::new(COLUMNS.len());
+        let f = flat(&payload, &mut notes).unwrap();
+        assert_eq!(f.rows.len(), 2, "the repeated item id is dropped, counted");
+        assert_eq!(notes.duplicate_items, 1);
+        let Cell::Text(name) = cell(&f, 0, "item_name") else {
+            panic!()
+        };
+        assert_eq!(name.chars().count(), 4000);
+        assert_eq!(cell(&f, 0, "is_gift"), &Cell::Null);
+        assert_eq!(cell(&f, 1, "paid_time"), &Cell::Null);
+        assert_eq!(
+            cell(&f, 0, "etl_flags"),
+            &Cell::Text("truncated:item_name;invalid:paid_time;invalid:is_gift".into())
+        );
+        assert_eq!(
+            cell(&f, 1, "etl_flags"),
+            &Cell::Text("invalid:paid_time".into())
+        );
+        let count = |v: &Vec<u64>, name| v[index_of(name).unwrap()];
+        assert_eq!(count(&notes.truncated, "item_name"), 1);
+        assert_eq!(count(&notes.invalid, "paid_time"), 2, "once per row");
+        assert_eq!(count(&notes.invalid, "is_gift"), 1);
+        assert_eq!(
+            notes.unmapped.keys().collect::<Vec<_>>(),
+            ["brand_new", "line_items[].new_flag"]
+        );
+    }
+
+    #[test]
+    fn personal_columns_follow_the_policy() {
+        let pii = Pii::Mask;
+        let columns: Vec<bool> = COLUMNS
+            .iter()
+            .map(|c| crate::transform::pii::COLUMNS.contains(&c.name))
+            .collect();
+        let payload = order(r#"[{"id":"1"}]"#);
+        let f = flatten(
+            &payload,
+            &context(&pii, &columns),
+            &mut Notes::new(COLUMNS.len()),
+        )
+        .unwrap();
+        assert_eq!(
+            f.cell(0, index_of("recipient_name").unwrap()),
+            &Cell::Text("N***".into())
+        );
+        assert_eq!(
+            f.cell(0, index_of("recipient_address_country").unwrap()),
+            &Cell::Text("Việt Nam".into()),
+            "places are not personal"
+        );
+    }
 }

@@ -8,11 +8,11 @@ use arrow::datatypes::SchemaRef;
 use tiktok_shop_api::{ApiClient, ApiError, OrdersPage, Window};
 
 use super::{
-    Flattener, Notes, OrderSource, RawRecord, RecordPage, RowContext, ShopPace, SourceStats,
+    Flat, Flattener, Notes, OrderSource, RawRecord, RecordPage, RowContext, ShopPace, SourceStats,
 };
 use crate::schema::staged::{self, COLUMNS, Column};
 use crate::shop::ShopCipher;
-use crate::transform::cell::{Bad, Cell};
+use crate::transform::cell::Bad;
 
 /// Orders from the TikTok Shop Open API, through one client (one app, one
 /// seller's tokens).
@@ -126,7 +126,7 @@ impl Flattener for TikTokOrders {
         payload: &'a str,
         context: &RowContext,
         notes: &mut Notes,
-    ) -> Result<Vec<Vec<Cell<'a>>>, Bad> {
+    ) -> Result<Flat<'a>, Bad> {
         flatten::flatten(payload, context, notes)
     }
 }
