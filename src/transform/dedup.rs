@@ -15,9 +15,28 @@ use crate::manifest::FileEntry;
 use crate::schema::raw;
 use crate::store::{Store, StoreError, parquet_io};
 
+/// An order id as a map key: TikTok's ids are up to 19 digits, which fit a
+/// `u64` (8 bytes instead of a heap string); anything else is kept as text.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Key {
+    Number(u64),
+    Text(Box<str>),
+}
+
+impl Key {
+    fn of(id: &str) -> Key {
+        let digits = !id.is_empty() && id.len() <= 19 && id.bytes().all(|b| b.is_ascii_digit());
+        // A leading zero would make "01" and "1" one key.
+        match id.parse::<u64>() {
+            Ok(n) if digits && !(id.len() > 1 && id.starts_with('0')) => Key::Number(n),
+            _ => Key::Text(id.into()),
+        }
+    }
+}
+
 /// For every raw row, in file order then row order: keep it or not.
 pub async fn newest_copies(store: &Store, files: &[&FileEntry]) -> Result<Vec<bool>, StoreError> {
-    let mut newest: HashMap<String, (i64, usize)> = HashMap::new();
+    let mut newest: HashMap<Key, (i64, usize)> = HashMap::new();
     let mut position = 0usize;
     for file in files {
         let mut batches = parquet_io::read_projected(
@@ -36,13 +55,9 @@ pub async fn newest_copies(store: &Store, files: &[&FileEntry]) -> Result<Vec<bo
                 } else {
                     times.value(row)
                 };
-                let id = ids.value(row);
-                match newest.get_mut(id) {
-                    Some(best) if best.0 > time => {}
-                    Some(best) => *best = (time, position),
-                    None => {
-                        newest.insert(id.to_owned(), (time, position));
-                    }
+                let best = newest.entry(Key::of(ids.value(row))).or_insert((time, position));
+                if best.0 <= time {
+                    *best = (time, position);
                 }
                 position += 1;
             }
@@ -53,4 +68,18 @@ pub async fn newest_copies(store: &Store, files: &[&FileEntry]) -> Result<Vec<bo
         keep[at] = true;
     }
     Ok(keep)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numeric_ids_are_numbers_and_others_stay_distinct() {
+        assert_eq!(Key::of("576461413038785752"), Key::Number(576461413038785752));
+        assert_eq!(Key::of("18446744073709551615"), Key::Text("18446744073709551615".into()));
+        assert_ne!(Key::of("01"), Key::of("1"));
+        assert_eq!(Key::of("x-1"), Key::Text("x-1".into()));
+        assert_eq!(Key::of(""), Key::Text("".into()));
+    }
 }
