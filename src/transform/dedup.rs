@@ -55,7 +55,9 @@ pub async fn newest_copies(store: &Store, files: &[&FileEntry]) -> Result<Vec<bo
                 } else {
                     times.value(row)
                 };
-                let best = newest.entry(Key::of(ids.value(row))).or_insert((time, position));
+                let best = newest
+                    .entry(Key::of(ids.value(row)))
+                    .or_insert((time, position));
                 if best.0 <= time {
                     *best = (time, position);
                 }
@@ -76,8 +78,14 @@ mod tests {
 
     #[test]
     fn numeric_ids_are_numbers_and_others_stay_distinct() {
-        assert_eq!(Key::of("576461413038785752"), Key::Number(576461413038785752));
-        assert_eq!(Key::of("18446744073709551615"), Key::Text("18446744073709551615".into()));
+        assert_eq!(
+            Key::of("576461413038785752"),
+            Key::Number(576461413038785752)
+        );
+        assert_eq!(
+            Key::of("18446744073709551615"),
+            Key::Text("18446744073709551615".into())
+        );
         assert_ne!(Key::of("01"), Key::of("1"));
         assert_eq!(Key::of("x-1"), Key::Text("x-1".into()));
         assert_eq!(Key::of(""), Key::Text("".into()));
