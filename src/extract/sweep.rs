@@ -19,11 +19,22 @@
 //! next query starts at `m`. An order whose `update_time` `t` stays put
 //! during the run therefore meets a query with `low <= t < m` (it is on
 //! that page) or reaches the last page; `low` grows every round, so the
-//! sweep ends. An order that changes while the sweep runs moves to a later
-//! `update_time`, never an earlier one: if it moves within the range it is
-//! met again at its new place; if it leaves the range it was either read
-//! before it left or belongs to a later window, where the run that reads
-//! that window meets it.
+//! sweep ends. An order that changes while the sweep runs takes the
+//! server's "now" as its `update_time`, later than every order's: if that
+//! is within the range, it is ahead of `low` and met again at its new
+//! place; if it leaves the range it was either read before it left or
+//! belongs to a later window, where the run that reads that window meets
+//! it.
+//!
+//! **Across slices.** A shop's window is swept in slices at once, and a
+//! slice can be finished while an earlier one is still being read. An
+//! order updated during the run takes the server's "now" as its
+//! `update_time`, and the window ends `--lag-seconds` before our clock's
+//! now, so the order moves past the window's end, never into a slice
+//! already read. The same assumption (the server's clock is not behind
+//! ours by more than the lag) is what lets the next run start where this
+//! window ends: an order updated after this run with a time before the
+//! window's end would be missed by any paging.
 //!
 //! **A page within one second.** When a full page's orders all share the
 //! second `low`, asking from `low` again would return the same page. That
@@ -371,3 +382,7 @@ async fn read_with_tokens<S: OrderSource, K: SweepSink>(
     }
     Ok(())
 }
+
+#[cfg(test)]
+#[path = "sweep_tests.rs"]
+mod tests;

@@ -16,7 +16,8 @@ use std::sync::Arc;
 use bytes::Bytes;
 use futures::TryStreamExt;
 use object_store::{
-    ObjectMeta, ObjectStore, PutPayload, aws::AmazonS3Builder, local::LocalFileSystem, path::Path,
+    ObjectMeta, ObjectStore, PutMode, PutOptions, PutPayload, UpdateVersion, aws::AmazonS3Builder,
+    local::LocalFileSystem, path::Path,
 };
 
 pub use error::StoreError;
@@ -190,6 +191,61 @@ impl Store {
             .await
             .map(|_| ())
             .map_err(|source| StoreError::io("write", self.display(relative), source))
+    }
+
+    /// Writes `bytes` unless the object changed since it was read as
+    /// `seen` (`None`: unless it exists now); `false` when it changed. On
+    /// S3 a conditional PUT (`If-Match` / `If-None-Match`); a local store
+    /// refuses an object created meanwhile but writes over one that changed
+    /// (each of its writes is the rename of a complete file).
+    pub async fn put_unless_changed(
+        &self,
+        relative: &str,
+        bytes: Bytes,
+        seen: Option<UpdateVersion>,
+    ) -> Result<bool, StoreError> {
+        let mode = match seen {
+            None => PutMode::Create,
+            Some(_) if self.local => PutMode::Overwrite,
+            Some(version) => PutMode::Update(version),
+        };
+        let options = PutOptions {
+            mode,
+            ..PutOptions::default()
+        };
+        match self
+            .objects
+            .put_opts(&self.path(relative), PutPayload::from(bytes), options)
+            .await
+        {
+            Ok(_) => Ok(true),
+            Err(
+                object_store::Error::AlreadyExists { .. }
+                | object_store::Error::Precondition { .. },
+            ) => Ok(false),
+            Err(source) => Err(StoreError::io("write", self.display(relative), source)),
+        }
+    }
+
+    /// The object's bytes and version (for [`Store::put_unless_changed`]),
+    /// or `None` when it does not exist.
+    pub async fn get_versioned(
+        &self,
+        relative: &str,
+    ) -> Result<Option<(Bytes, UpdateVersion)>, StoreError> {
+        let read_error = |source| StoreError::io("read", self.display(relative), source);
+        match self.objects.get(&self.path(relative)).await {
+            Ok(result) => {
+                let version = UpdateVersion {
+                    e_tag: result.meta.e_tag.clone(),
+                    version: result.meta.version.clone(),
+                };
+                let bytes = result.bytes().await.map_err(read_error)?;
+                Ok(Some((bytes, version)))
+            }
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(source) => Err(read_error(source)),
+        }
     }
 
     /// The object's bytes, or `None` when it does not exist.

@@ -7,7 +7,9 @@
 //! written only here, never listed by `inspect`, never logged, and on a
 //! local store it is readable by its owner only. A local write is a rename
 //! of a complete file and an S3 write a single PUT, so a reader never sees
-//! half a file.
+//! half a file. A save is conditional (on S3 `If-Match` the version read,
+//! or `If-None-Match: *` for a first file): tokens another run saved later
+//! are never overwritten with older ones.
 
 use bytes::Bytes;
 use tiktok_shop_api::tokens::{BoxError, BoxFuture, StoredTokens, TokenStore};
@@ -72,13 +74,50 @@ impl TokenStore for StoreTokens {
 
     fn save<'a>(&'a self, tokens: &'a StoredTokens) -> BoxFuture<'a, Result<(), BoxError>> {
         Box::pin(async move {
-            self.store
-                .put(&self.path, Bytes::from(tokens.to_json()))
-                .await?;
-            self.store.restrict_to_owner(&self.path)?;
-            Ok(())
+            let bytes = Bytes::from(tokens.to_json());
+            for _ in 0..SAVE_ATTEMPTS {
+                let seen = match self.store.get_versioned(&self.path).await? {
+                    None => None,
+                    Some((current, version)) => {
+                        if saved_later(&current, tokens) {
+                            tracing::info!(
+                                "the token store holds tokens another run saved later; keeping those"
+                            );
+                            return Ok(());
+                        }
+                        Some(version)
+                    }
+                };
+                if self
+                    .store
+                    .put_unless_changed(&self.path, bytes.clone(), seen)
+                    .await?
+                {
+                    self.store.restrict_to_owner(&self.path)?;
+                    return Ok(());
+                }
+            }
+            Err(format!(
+                "{} kept changing while it was written ({SAVE_ATTEMPTS} tries): are many runs refreshing \
+                 the same app's tokens at once?",
+                self.store.display(&self.path)
+            )
+            .into())
         })
     }
+}
+
+/// Conditional writes tried before giving up on a file other runs keep
+/// rewriting.
+const SAVE_ATTEMPTS: u32 = 5;
+
+/// Whether the file `current` holds tokens saved after `ours` (an
+/// unreadable file is replaced).
+fn saved_later(current: &[u8], ours: &StoredTokens) -> bool {
+    std::str::from_utf8(current)
+        .ok()
+        .and_then(|text| StoredTokens::from_json(text).ok())
+        .is_some_and(|stored| stored.saved_at > ours.saved_at)
 }
 
 #[cfg(test)]
@@ -114,5 +153,31 @@ mod tests {
         std::fs::write(&file, "not json").unwrap();
         let err = tokens.load().await.unwrap_err().to_string();
         assert!(err.contains("delete it"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn tokens_saved_later_by_another_run_are_never_overwritten_with_older_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path().to_str().unwrap()).unwrap();
+        let file = StoreTokens::for_app(&store, "app");
+        let saved = |access: &str, at: i64| StoredTokens {
+            access_token: Secret::new(access),
+            access_expires_at: None,
+            refresh_token: None,
+            refresh_expires_at: None,
+            origin: "o".into(),
+            saved_at: at,
+        };
+        file.save(&saved("store-test-newer", 20)).await.unwrap();
+        file.save(&saved("store-test-older", 10)).await.unwrap();
+        assert_eq!(
+            file.load().await.unwrap(),
+            Some(saved("store-test-newer", 20))
+        );
+        file.save(&saved("store-test-newest", 30)).await.unwrap();
+        assert_eq!(
+            file.load().await.unwrap(),
+            Some(saved("store-test-newest", 30))
+        );
     }
 }

@@ -204,3 +204,76 @@ fn an_unreachable_s3_endpoint_is_worth_retrying() {
     assert_eq!(out.status.code(), Some(1), "{}", util::stderr(&out));
     assert!(!util::stderr(&out).contains("testing-secret-key"));
 }
+
+#[test]
+fn rotated_tokens_are_kept_in_the_bucket_and_the_next_run_uses_them() {
+    let Some(moto) = start_moto() else { return };
+    create_bucket(&moto.endpoint, "etl-tokens");
+    let now = chrono::DateTime::parse_from_rfc3339(util::FROZEN_NOW)
+        .unwrap()
+        .to_utc();
+    // Every third call finds the access token expired; each refresh
+    // rotates the refresh token and revokes the one it replaced.
+    let sandbox = util::TestSandbox::start(tiktok_shop_sandbox::SandboxConfig {
+        clock: tiktok_shop_sandbox::Clock::Frozen(now),
+        expire_token_after_requests: Some(3),
+        rotate_refresh_token: true,
+        revoke_old_token_on_refresh: true,
+        ..Default::default()
+    });
+    let store = "s3://etl-tokens/etl";
+    let extract = |run_id: &str| {
+        let mut cmd = util::command("extract");
+        sandbox
+            .env(with_s3_env(&mut cmd, &moto.endpoint))
+            .args(["--store", store, "--run-id", run_id])
+            .args([
+                "--since",
+                "2026-11-24T00:00:00Z",
+                "--until",
+                "2026-11-25T00:00:00Z",
+            ]);
+        util::run(&mut cmd)
+    };
+    let first = extract("first");
+    assert!(first.status.success(), "{}", util::stderr(&first));
+    let refreshed = util::summary(&first)["counters"]["token_refreshes"]
+        .as_u64()
+        .unwrap();
+    assert!(refreshed > 0, "the sandbox expired no token");
+
+    // The token file is in the bucket under state/, read straight from S3.
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let listing = runtime
+        .block_on(async {
+            reqwest::get(format!(
+                "{}/etl-tokens?list-type=2&prefix=etl/state/",
+                moto.endpoint
+            ))
+            .await?
+            .text()
+            .await
+        })
+        .unwrap();
+    assert!(
+        listing.contains("etl/state/tokens/sandbox-app-key.json"),
+        "{listing}"
+    );
+
+    // The second run starts from the environment's (now revoked) refresh
+    // token again, and succeeds only by using the stored ones.
+    let second = extract("second");
+    let stderr = util::stderr(&second);
+    assert!(second.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("using the tokens an earlier refresh saved"),
+        "{stderr}"
+    );
+    for out in [&first, &second] {
+        let text = util::stderr(out) + &util::stdout(out);
+        assert!(
+            !text.contains("sandbox-refresh-token") && !text.contains("TTP_"),
+            "a token leaked"
+        );
+    }
+}
