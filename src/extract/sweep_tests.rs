@@ -400,7 +400,13 @@ async fn random_walks(target: u64, clock: i64) {
                     0 => format!("c{:05}", rng.below(120)),
                     _ => format!("q{:05}", rng.below(400)),
                 };
-                orders.insert(key, Held { filed: *now, shown: Some(*now) });
+                orders.insert(
+                    key,
+                    Held {
+                        filed: *now,
+                        shown: Some(*now),
+                    },
+                );
             }
         });
         let (emitted, _) = sweep_all(&source, 50, target).await;
