@@ -82,6 +82,15 @@ fn with_s3_env<'c>(cmd: &'c mut Command, endpoint: &str) -> &'c mut Command {
         .env("AWS_ALLOW_HTTP", "true")
 }
 
+/// The S3 API's listing of `bucket` under `prefix` (XML), not through our code.
+fn list_bucket(endpoint: &str, bucket: &str, prefix: &str) -> String {
+    let url = format!("{endpoint}/{bucket}?list-type=2&prefix={prefix}");
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime
+        .block_on(async { reqwest::get(url).await?.text().await })
+        .unwrap()
+}
+
 #[test]
 fn the_stages_run_against_an_s3_compatible_store() {
     let Some(moto) = start_moto() else { return };
@@ -167,18 +176,7 @@ fn the_stages_run_against_an_s3_compatible_store() {
         "{report}"
     );
     // A listing straight from the S3 API, not through our code.
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let listing = runtime
-        .block_on(async {
-            reqwest::get(format!(
-                "{}/etl-store?list-type=2&prefix=team/tiktok/runs/",
-                moto.endpoint
-            ))
-            .await?
-            .text()
-            .await
-        })
-        .unwrap();
+    let listing = list_bucket(&moto.endpoint, "etl-store", "team/tiktok/runs/");
     assert!(
         listing.contains("/transform/order_lines/part-00000.parquet"),
         "{listing}"
@@ -242,19 +240,8 @@ fn rotated_tokens_are_kept_in_the_bucket_and_the_next_run_uses_them() {
         .unwrap();
     assert!(refreshed > 0, "the sandbox expired no token");
 
-    // The token file is in the bucket under state/, read straight from S3.
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let listing = runtime
-        .block_on(async {
-            reqwest::get(format!(
-                "{}/etl-tokens?list-type=2&prefix=etl/state/",
-                moto.endpoint
-            ))
-            .await?
-            .text()
-            .await
-        })
-        .unwrap();
+    // The token file is in the bucket under state/, listed straight from S3.
+    let listing = list_bucket(&moto.endpoint, "etl-tokens", "etl/state/");
     assert!(
         listing.contains("etl/state/tokens/sandbox-app-key.json"),
         "{listing}"
