@@ -8,8 +8,23 @@
 //! second half. Workers wait on the shop's pacer, so more workers than the
 //! rate needs cost nothing. Pages go to one writer through a channel of a
 //! few batches: memory does not grow with the number of orders.
+//!
+//! **Slices finished while others run.** An order updated during the run
+//! takes the server's "now" as its `update_time`. Normally that is past the
+//! window's end (it ends `--lag-seconds` before our clock's now), but if the
+//! server's clock is behind ours by more than that, or the window reaches
+//! into the future, the order lands inside the window, possibly in a slice
+//! already finished, where no sweep meets it again. So each worker notes
+//! the newest `update_time` any page of the shop had shown before it sent
+//! its slice's last request: the server's now was at least that, and every
+//! later update lands at or after it. A slice finished while other requests
+//! of the shop were still to come leaves the part of it from that time on
+//! "open"; once every slice is done, the open parts are read again
+//! (normally one request: the last seconds of the window), writing only
+//! versions not written yet.
 
-use std::collections::VecDeque;
+use std::collections::{HashSet, VecDeque};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -25,7 +40,7 @@ use super::sweep::{Slice, SweepSink, SweepStats, sweep};
 use crate::manifest::{Dataset, FileEntry, ShopCounters};
 use crate::schema::raw;
 use crate::shop::ShopCipher;
-use crate::source::{OrderSource, RawRecord};
+use crate::source::{OrderSource, RawRecord, RecordPage, ShopPace, SourceStats};
 use crate::store::parquet_io::ParquetSink;
 use crate::store::{RunLayout, Store};
 
@@ -33,6 +48,8 @@ use crate::store::{RunLayout, Store};
 pub(super) const SLICE_TARGET: u64 = 2_000;
 /// Batches waiting for the writer, at most.
 const CHANNEL_BATCHES: usize = 8;
+/// Rounds of re-reading open parts before giving up on a fixpoint.
+const MAX_REREADS: u32 = 8;
 
 /// What one shop's extraction wrote and counted.
 pub(super) struct ShopDone {
@@ -69,6 +86,9 @@ pub(super) async fn extract<S: OrderSource>(
                 progress,
                 window_end: until,
                 page_size: config.page_size.get(),
+                sent_after: AtomicI64::new(i64::MIN),
+                job: Mutex::new(JobState::default()),
+                known_dropped: AtomicU64::new(0),
             };
             async move { sink.run(source).await }
         })
@@ -145,27 +165,58 @@ async fn write(
     Ok(sink.finish().await?)
 }
 
-/// The slices of a shop: waiting, and being swept.
+/// Versions of orders (id, `update_time`) already written.
+type Versions = HashSet<(String, i64)>;
+
+/// A slice to sweep; for a re-read, with the versions already written in
+/// its range.
+struct Job {
+    slice: Arc<Slice>,
+    known: Option<Arc<Versions>>,
+}
+
+/// A part of the window finished while later requests could still move
+/// orders into it, with the versions written there.
+struct Open {
+    start: i64,
+    end: i64,
+    written: Versions,
+}
+
+/// The slices of a shop: waiting, being swept, and finished but open.
 struct Queue {
     state: Mutex<QueueState>,
     changed: Notify,
+    /// The newest `update_time` any page of the shop has shown: the
+    /// server's "now" was at least that when it answered.
+    newest_seen: AtomicI64,
 }
 
 struct QueueState {
-    pending: VecDeque<Arc<Slice>>,
-    active: Vec<Arc<Slice>>,
+    pending: VecDeque<Job>,
+    /// Being swept, and whether as a re-read (never asked to split: its
+    /// parts would finish while the other still runs, and be open again).
+    active: Vec<(Arc<Slice>, bool)>,
+    open: Vec<Open>,
     made: u64,
+    rereads: u32,
 }
 
 impl Queue {
     fn new(first: Slice) -> Queue {
         Queue {
             state: Mutex::new(QueueState {
-                pending: VecDeque::from([Arc::new(first)]),
+                pending: VecDeque::from([Job {
+                    slice: Arc::new(first),
+                    known: None,
+                }]),
                 active: Vec::new(),
+                open: Vec::new(),
                 made: 1,
+                rereads: 0,
             }),
             changed: Notify::new(),
+            newest_seen: AtomicI64::new(i64::MIN),
         }
     }
 
@@ -178,22 +229,26 @@ impl Queue {
     }
 
     /// The next slice to sweep; `None` when every slice is done. With none
-    /// waiting, asks the biggest one being swept to split, and waits.
-    async fn next(&self, min_to_split: u64) -> Option<Arc<Slice>> {
+    /// waiting, asks the biggest one being swept to split, and waits; with
+    /// none being swept either, re-reads the open parts.
+    async fn next(&self, min_to_split: u64) -> Option<Job> {
         loop {
             {
                 let mut state = self.lock();
-                if let Some(slice) = state.pending.pop_front() {
-                    state.active.push(Arc::clone(&slice));
-                    return Some(slice);
+                if let Some(job) = state.pending.pop_front() {
+                    state
+                        .active
+                        .push((Arc::clone(&job.slice), job.known.is_some()));
+                    return Some(job);
                 }
                 if state.active.is_empty() {
-                    return None;
+                    return state.reread();
                 }
                 if let Some(biggest) = state
                     .active
                     .iter()
-                    .filter(|s| s.remaining() > min_to_split)
+                    .filter(|(s, reread)| !reread && s.remaining() > min_to_split)
+                    .map(|(s, _)| s)
                     .max_by_key(|s| s.remaining())
                 {
                     biggest.want_split();
@@ -204,18 +259,91 @@ impl Queue {
         }
     }
 
-    fn done(&self, slice: &Arc<Slice>) {
-        self.lock().active.retain(|s| !Arc::ptr_eq(s, slice));
+    /// `slice` is swept; `open` is the part of it later updates could
+    /// still move orders into, kept if any request of the shop is to come.
+    fn done(&self, slice: &Arc<Slice>, open: Option<Open>) {
+        let mut state = self.lock();
+        state.active.retain(|(s, _)| !Arc::ptr_eq(s, slice));
+        let more_to_come =
+            !state.active.is_empty() || !state.pending.is_empty() || !state.open.is_empty();
+        if let Some(open) = open.filter(|_| more_to_come) {
+            state.open.push(open);
+        }
+        drop(state);
         self.changed.notify_waiters();
     }
 
-    fn push(&self, start: i64, end: i64) {
+    fn push(&self, start: i64, end: i64, known: Option<Arc<Versions>>) {
         let mut state = self.lock();
-        state.pending.push_back(Arc::new(Slice::new(start, end)));
+        state.pending.push_back(Job {
+            slice: Arc::new(Slice::new(start, end)),
+            known,
+        });
         state.made += 1;
         drop(state);
         self.changed.notify_waiters();
     }
+}
+
+impl QueueState {
+    /// The open parts as slices to read again, queued, the first made
+    /// active; `None` if none. Adjacent parts are read as one; parts apart
+    /// are not, since between them lie parts already read for good.
+    fn reread(&mut self) -> Option<Job> {
+        if self.open.is_empty() {
+            return None;
+        }
+        let open = std::mem::take(&mut self.open);
+        if self.rereads >= MAX_REREADS {
+            tracing::warn!(
+                parts = open.len(),
+                "orders kept moving into parts of the window already read; giving up re-reading them"
+            );
+            return None;
+        }
+        self.rereads += 1;
+        for part in merge_adjacent(open) {
+            tracing::debug!(
+                start = part.start,
+                end = part.end,
+                known = part.written.len(),
+                "reading again a part of the window finished while orders could still move into it"
+            );
+            self.pending.push_back(Job {
+                slice: Arc::new(Slice::new(part.start, part.end)),
+                known: Some(Arc::new(part.written)),
+            });
+            self.made += 1;
+        }
+        let job = self.pending.pop_front()?;
+        self.active.push((Arc::clone(&job.slice), true));
+        Some(job)
+    }
+}
+
+/// `parts` sorted, those that touch merged into one.
+fn merge_adjacent(mut parts: Vec<Open>) -> Vec<Open> {
+    parts.sort_by_key(|p| p.start);
+    let mut merged: Vec<Open> = Vec::with_capacity(parts.len());
+    for part in parts {
+        match merged.last_mut() {
+            Some(last) if last.end >= part.start => {
+                last.end = last.end.max(part.end);
+                last.written.extend(part.written);
+            }
+            _ => merged.push(part),
+        }
+    }
+    merged
+}
+
+/// What a worker remembers of the job it sweeps.
+#[derive(Default)]
+struct JobState {
+    /// For a re-read: the versions written before, not written again.
+    known: Option<Arc<Versions>>,
+    /// Versions this job wrote that a re-read of its open part could meet.
+    written: Versions,
 }
 
 /// One worker of a shop; also what its sweeps hand their pages to.
@@ -226,18 +354,60 @@ struct Worker<'a> {
     progress: &'a Progress,
     window_end: i64,
     page_size: u32,
+    /// The shop's newest `update_time` seen when this worker last sent a
+    /// request: later updates land at or after it.
+    sent_after: AtomicI64,
+    job: Mutex<JobState>,
+    /// Orders a re-read met again in a version already written.
+    known_dropped: AtomicU64,
 }
 
 impl Worker<'_> {
     async fn run<S: OrderSource>(&self, source: &S) -> Result<SweepStats, ExtractError> {
         let mut total = SweepStats::default();
         let min_to_split = u64::from(self.page_size) * 2;
-        while let Some(slice) = self.queue.next(min_to_split).await {
-            let swept = sweep(source, self.shop, &slice, self.page_size, self).await;
-            self.queue.done(&slice);
+        let watched = Watched {
+            inner: source,
+            newest_seen: &self.queue.newest_seen,
+            sent_after: &self.sent_after,
+        };
+        while let Some(job) = self.queue.next(min_to_split).await {
+            *self.lock_job() = JobState {
+                known: job.known,
+                written: Versions::new(),
+            };
+            let swept = sweep(&watched, self.shop, &job.slice, self.page_size, self).await;
+            let open = swept.is_ok().then(|| self.open_part(&job.slice)).flatten();
+            self.queue.done(&job.slice, open);
             total = add(total, swept?);
         }
+        total.duplicates += self.known_dropped.load(Ordering::Relaxed);
         Ok(total)
+    }
+
+    fn lock_job(&self) -> std::sync::MutexGuard<'_, JobState> {
+        self.job.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The part of the finished `slice` that updates after its last request
+    /// could move orders into, with the versions written there.
+    fn open_part(&self, slice: &Slice) -> Option<Open> {
+        let start = slice.start.max(self.sent_after.load(Ordering::Acquire));
+        let end = slice.end();
+        if start >= end {
+            return None;
+        }
+        let mut job = self.lock_job();
+        let mut written = std::mem::take(&mut job.written);
+        if let Some(known) = &job.known {
+            written.extend(known.iter().cloned());
+        }
+        written.retain(|(_, t)| (start..end).contains(t));
+        Some(Open {
+            start,
+            end,
+            written,
+        })
     }
 }
 
@@ -246,7 +416,33 @@ impl SweepSink for Worker<'_> {
         self.window_end
     }
 
-    async fn records(&self, request_id: &str, records: Vec<RawRecord>) -> Result<(), ExtractError> {
+    async fn records(
+        &self,
+        request_id: &str,
+        mut records: Vec<RawRecord>,
+    ) -> Result<(), ExtractError> {
+        {
+            // A version older than this can never be in the job's open part.
+            let floor = self.sent_after.load(Ordering::Acquire);
+            let mut job = self.lock_job();
+            if let Some(known) = &job.known {
+                let before = records.len();
+                records.retain(|r| {
+                    r.update_time
+                        .is_none_or(|t| !known.contains(&(r.id.clone(), t)))
+                });
+                let dropped = (before - records.len()) as u64;
+                self.known_dropped.fetch_add(dropped, Ordering::Relaxed);
+            }
+            for r in &records {
+                if let Some(t) = r.update_time.filter(|t| *t >= floor) {
+                    job.written.insert((r.id.clone(), t));
+                }
+            }
+        }
+        if records.is_empty() {
+            return Ok(());
+        }
         self.progress.add_orders(records.len() as u64);
         let batch = page_batch(self.shop, request_id, &records, Utc::now())?;
         // The writer only stops early when it failed; its error is the one
@@ -256,14 +452,61 @@ impl SweepSink for Worker<'_> {
     }
 
     fn covered(&self, seconds: i64) {
-        self.progress.add_covered(seconds);
+        if self.lock_job().known.is_none() {
+            self.progress.add_covered(seconds);
+        }
     }
 
     fn split_off(&self, start: i64, end: i64) {
-        self.queue.push(start, end);
+        let known = self.lock_job().known.clone();
+        self.queue.push(start, end, known);
     }
 
     fn split_target(&self) -> u64 {
         SLICE_TARGET
+    }
+}
+
+/// The source as one worker sees it: notes the shop's newest
+/// `update_time` seen before each request, and the newest each page shows.
+struct Watched<'a, S> {
+    inner: &'a S,
+    newest_seen: &'a AtomicI64,
+    sent_after: &'a AtomicI64,
+}
+
+impl<S: OrderSource> OrderSource for Watched<'_, S> {
+    type Error = S::Error;
+
+    fn is_retryable(error: &Self::Error) -> bool {
+        S::is_retryable(error)
+    }
+
+    fn stats(&self) -> SourceStats {
+        self.inner.stats()
+    }
+
+    fn pace(&self, shop: &ShopCipher) -> Option<ShopPace> {
+        self.inner.pace(shop)
+    }
+
+    fn shops(&self) -> impl Future<Output = Result<Vec<ShopCipher>, Self::Error>> + Send {
+        self.inner.shops()
+    }
+
+    async fn search(
+        &self,
+        shop: &ShopCipher,
+        window: &tiktok_shop_api::Window,
+        cursor: Option<&str>,
+        page_size: u32,
+    ) -> Result<RecordPage, Self::Error> {
+        let seen = self.newest_seen.load(Ordering::Acquire);
+        self.sent_after.store(seen, Ordering::Release);
+        let page = self.inner.search(shop, window, cursor, page_size).await?;
+        if let Some(newest) = page.records.iter().filter_map(|r| r.update_time).max() {
+            self.newest_seen.fetch_max(newest, Ordering::AcqRel);
+        }
+        Ok(page)
     }
 }

@@ -6,6 +6,7 @@
 
 mod failures;
 mod fake_api;
+mod live;
 mod with_sandbox;
 
 use std::collections::HashMap;
