@@ -29,12 +29,10 @@
 //! **Across slices.** A shop's window is swept in slices at once, and a
 //! slice can be finished while an earlier one is still being read. An
 //! order updated during the run takes the server's "now" as its
-//! `update_time`, and the window ends `--lag-seconds` before our clock's
-//! now, so the order moves past the window's end, never into a slice
-//! already read. The same assumption (the server's clock is not behind
-//! ours by more than the lag) is what lets the next run start where this
-//! window ends: an order updated after this run with a time before the
-//! window's end would be missed by any paging.
+//! `update_time`; the window ends `--lag-seconds` before our clock's now,
+//! so that is normally past the window's end. Should the server's clock be
+//! behind ours by more than the lag, the order could land in a slice
+//! already read: `shop.rs` then reads such parts again at the end.
 //!
 //! **A page within one second.** When a full page's orders all share the
 //! second `low`, asking from `low` again would return the same page. That
