@@ -135,8 +135,11 @@ impl ApiClient {
                 last: Box::new(last),
             };
             if cause == RetryCause::Throttled {
+                // Expected while `auto` looks for the limit: counted, and
+                // logged only at debug level.
                 self.counters.throttled.fetch_add(1, Ordering::Relaxed);
                 throttles += 1;
+                tracing::debug!(call = %call.what, error = %error, "throttled; the shop's requests pause");
                 if let Some(wait) = after.filter(|&a| a > LONGEST_WAIT) {
                     return Err(ApiError::Quota {
                         call: call.what.clone(),

@@ -101,8 +101,14 @@ struct Tokens {
 
 #[derive(Default)]
 pub(super) struct Fake {
-    /// Search answers by (shop, page_token); unknown keys get an empty page.
+    /// Search answers by (shop, page_token), narrowed to the query's window;
+    /// unknown keys get an empty page.
     pages: HashMap<(String, Option<String>), String>,
+    /// Shops answered like the API: their orders (in `update_time` order)
+    /// in the query's window, a page at a time; a token is a position.
+    lists: HashMap<String, Vec<String>>,
+    /// Search requests a listed shop has answered.
+    served: Mutex<HashMap<String, usize>>,
     /// Served, in order, to signed requests before anything else is checked.
     faults: Mutex<VecDeque<Reply>>,
     tokens: Mutex<Option<Tokens>>,
@@ -119,6 +125,14 @@ impl Fake {
                 refresh: REFRESH_TOKEN.into(),
             })),
             ..Fake::default()
+        }
+    }
+
+    /// A fake whose shops hold these orders, answered like the API.
+    pub(super) fn listing(lists: HashMap<String, Vec<String>>) -> Fake {
+        Fake {
+            lists,
+            ..Fake::new(HashMap::new())
         }
     }
 
@@ -218,22 +232,92 @@ impl Fake {
         }
         match (method.as_str(), path) {
             ("POST", "/order/202309/orders/search") => {
-                let key = (
-                    param("shop_cipher").unwrap_or("").to_owned(),
-                    param("page_token").map(str::to_owned),
-                );
-                Reply::ok(
-                    self.pages
-                        .get(&key)
-                        .cloned()
-                        .unwrap_or_else(|| page_body("EMPTY", &[], "")),
-                )
+                let shop = param("shop_cipher").unwrap_or("").to_owned();
+                let key = (shop.clone(), param("page_token").map(str::to_owned));
+                let window = search_window(body);
+                if let Some(orders) = self.lists.get(&shop) {
+                    let size = param("page_size")
+                        .and_then(|n| n.parse().ok())
+                        .unwrap_or(10);
+                    return Reply::ok(self.list_page(
+                        &shop,
+                        orders,
+                        window,
+                        key.1.as_deref(),
+                        size,
+                    ));
+                }
+                match self.pages.get(&key) {
+                    Some(page) => Reply::ok(within(page, window, self.total(&shop, window))),
+                    None => Reply::ok(page_body("EMPTY", &[], "")),
+                }
             }
             ("GET", "/authorization/202309/shops") => {
                 Reply::ok(sample("authorization_202309_shops.response.json"))
             }
             _ => Reply::error(404, 36009009, "Invalid path"),
         }
+    }
+
+    /// A page of `orders` in `window` from the position `token` holds.
+    fn list_page(
+        &self,
+        shop: &str,
+        orders: &[String],
+        window: (i64, i64),
+        token: Option<&str>,
+        size: usize,
+    ) -> String {
+        let n = {
+            let mut served = self.served.lock().unwrap();
+            let n = served.entry(shop.to_owned()).or_default();
+            *n += 1;
+            *n - 1
+        };
+        let live: Vec<String> = orders
+            .iter()
+            .filter(|o| {
+                let raw = serde_json::value::RawValue::from_string((*o).clone()).unwrap();
+                (window.0..window.1).contains(&id_and_time(&raw).1)
+            })
+            .cloned()
+            .collect();
+        let from: usize = token
+            .and_then(|t| t.strip_prefix(&format!("tok+{shop}/")))
+            .and_then(|t| t.strip_suffix("=="))
+            .map_or(0, |n| n.parse().unwrap());
+        let to = (from + size).min(live.len());
+        let next = if to < live.len() {
+            format!("tok+{shop}/{to}==")
+        } else {
+            String::new()
+        };
+        let body = page_body(&request_id(shop, n), &live[from.min(to)..to], &next);
+        body.replacen(
+            &format!("\"total_count\":{}", to - from.min(to)),
+            &format!("\"total_count\":{}", live.len()),
+            1,
+        )
+    }
+
+    /// The shop's distinct orders in `window`, over all its pages: the
+    /// `total_count` of a query.
+    fn total(&self, shop: &str, window: (i64, i64)) -> usize {
+        let mut ids = std::collections::HashSet::new();
+        for ((page_shop, _), body) in &self.pages {
+            if page_shop == shop {
+                let Ok(page) = serde_json::from_str::<Page>(body) else {
+                    continue;
+                };
+                for order in page.data.orders {
+                    let (id, time) = id_and_time(&order);
+                    if (window.0..window.1).contains(&time) {
+                        ids.insert(id);
+                    }
+                }
+            }
+        }
+        ids.len()
     }
 
     fn refresh<'a>(&self, method: &Method, param: impl Fn(&str) -> Option<&'a str>) -> Reply {
@@ -331,21 +415,58 @@ pub(super) fn page_body(request_id: &str, orders: &[String], next: &str) -> Stri
     )
 }
 
-/// The pages of one shop: page `i` is served for the token page `i - 1`
-/// handed out. Tokens hold `+`, `/` and `=` like the real ones.
-pub(super) fn paged(shop: &str, pages: &[Vec<String>]) -> Vec<((String, Option<String>), String)> {
-    let token = |i: usize| format!("tok+{shop}/{i}==");
-    (0..pages.len())
-        .map(|i| {
-            let next = if i + 1 < pages.len() {
-                token(i + 1)
-            } else {
-                String::new()
-            };
-            let key = (shop.to_owned(), (i > 0).then(|| token(i)));
-            (key, page_body(&request_id(shop, i), &pages[i], &next))
-        })
-        .collect()
+/// A canned page, its orders kept as sent.
+#[derive(serde::Deserialize)]
+struct Page {
+    request_id: String,
+    data: PageData,
+}
+
+#[derive(serde::Deserialize)]
+struct PageData {
+    #[serde(default)]
+    next_page_token: String,
+    #[serde(default)]
+    orders: Vec<Box<serde_json::value::RawValue>>,
+}
+
+fn id_and_time(order: &serde_json::value::RawValue) -> (String, i64) {
+    let order: serde_json::Value = serde_json::from_str(order.get()).unwrap();
+    let id = order["id"].as_str().unwrap_or_default().to_owned();
+    (id, order["update_time"].as_i64().unwrap_or(i64::MIN))
+}
+
+/// `[update_time_ge, update_time_lt)` of a search request's body.
+fn search_window(body: &[u8]) -> (i64, i64) {
+    let body: serde_json::Value = serde_json::from_slice(body).unwrap_or_default();
+    let at = |key: &str| body[key].as_i64();
+    (
+        at("update_time_ge").unwrap_or(i64::MIN),
+        at("update_time_lt").unwrap_or(i64::MAX),
+    )
+}
+
+/// `page` with only its orders whose `update_time` is in `window` (byte for
+/// byte) and `total_count` as given: a canned page answers any window the
+/// way the API would, so a client that narrows its queries still reads
+/// every order once.
+fn within(page: &str, window: (i64, i64), total: usize) -> String {
+    let Ok(parsed) = serde_json::from_str::<Page>(page) else {
+        return page.to_owned();
+    };
+    let orders: Vec<String> = parsed
+        .data
+        .orders
+        .iter()
+        .filter(|o| (window.0..window.1).contains(&id_and_time(o).1))
+        .map(|o| o.get().to_owned())
+        .collect();
+    let body = page_body(&parsed.request_id, &orders, &parsed.data.next_page_token);
+    body.replacen(
+        &format!("\"total_count\":{}", orders.len()),
+        &format!("\"total_count\":{total}"),
+        1,
+    )
 }
 
 pub(super) fn request_id(shop: &str, page: usize) -> String {
@@ -356,9 +477,8 @@ pub(super) fn unix(rfc3339: &str) -> i64 {
     DateTime::parse_from_rfc3339(rfc3339).unwrap().timestamp()
 }
 
-/// Shop A: three pages of two, with order 3 on pages 2 and 3 (kept twice);
-/// shop B: one page of one.
-pub(super) fn two_shops() -> HashMap<(String, Option<String>), String> {
+/// Shop A: four orders a minute apart; shop B: one.
+pub(super) fn two_shops() -> HashMap<String, Vec<String>> {
     let t = unix(SINCE);
     let a = |n: i64| {
         order(
@@ -368,10 +488,11 @@ pub(super) fn two_shops() -> HashMap<(String, Option<String>), String> {
             t + 60 * n,
         )
     };
-    let pages_a = [vec![a(1), a(2)], vec![a(3), a(4)], vec![a(3)]];
-    let pages_b = [vec![order("576461413038789999", "DELIVERED", t - 1, t + 5)]];
-    paged(SHOP_A, &pages_a)
-        .into_iter()
-        .chain(paged(SHOP_B, &pages_b))
-        .collect()
+    HashMap::from([
+        (SHOP_A.to_owned(), (1..=4).map(a).collect()),
+        (
+            SHOP_B.to_owned(),
+            vec![order("576461413038789999", "DELIVERED", t - 1, t + 5)],
+        ),
+    ])
 }
