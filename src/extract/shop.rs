@@ -2,12 +2,18 @@
 //! page written to the shop's Parquet file through a bounded channel.
 //!
 //! The shop starts as one slice. Its first page's `total_count` splits it
-//! into slices of about [`SLICE_TARGET`] orders, well below the result cap
-//! a query reportedly has (§11 of the API reference); a worker that runs out
-//! of slices asks the slice with the most orders left to hand over its
-//! second half. Workers wait on the shop's pacer, so more workers than the
-//! rate needs cost nothing. Pages go to one writer through a channel of a
-//! few batches: memory does not grow with the number of orders.
+//! into a slice for each worker, of at most [`SLICE_TARGET`] orders (a
+//! sweep remembers the orders of its slice, so this bounds memory; a sweep
+//! reads only first pages, so the result cap a query reportedly has, §11 of
+//! the API reference, does not bound it). Each slice ends with a page that
+//! is not full, so fewer slices cost fewer requests. When workers wait
+//! with nothing to take, the next page of a slice splits it into a share
+//! for each (at least [`LEAST_PAGES`] pages), and the slice with the most
+//! orders left is asked to hand over its second half: the last orders of a
+//! shop are not read by one worker page after page while the others wait.
+//! Workers wait on the shop's pacer, so more workers than the rate needs
+//! cost nothing. Pages go to one writer through a channel of a few
+//! batches: memory does not grow with the number of orders.
 //!
 //! **Slices finished while others run.** An order updated during the run
 //! takes the server's "now" as its `update_time`. Normally that is past the
@@ -45,7 +51,9 @@ use crate::store::parquet_io::ParquetSink;
 use crate::store::{RunLayout, Store};
 
 /// Orders per slice the sweeps aim at.
-pub(super) const SLICE_TARGET: u64 = 2_000;
+pub(super) const SLICE_TARGET: u64 = 4_000;
+/// Pages per slice at least, when a slice is cut for waiting workers.
+const LEAST_PAGES: u64 = 2;
 /// Batches waiting for the writer, at most.
 const CHANNEL_BATCHES: usize = 8;
 /// Rounds of re-reading open parts before giving up on a fixpoint.
@@ -87,6 +95,7 @@ pub(super) async fn extract<S: OrderSource>(
                 window_end: until,
                 page_size: config.page_size.get(),
                 sent_after: AtomicI64::new(i64::MIN),
+                last_total: AtomicU64::new(0),
                 job: Mutex::new(JobState::default()),
                 known_dropped: AtomicU64::new(0),
             };
@@ -200,6 +209,8 @@ struct QueueState {
     open: Vec<Open>,
     made: u64,
     rereads: u32,
+    /// Workers waiting for a slice.
+    idle: usize,
 }
 
 impl Queue {
@@ -214,6 +225,7 @@ impl Queue {
                 open: Vec::new(),
                 made: 1,
                 rereads: 0,
+                idle: 0,
             }),
             changed: Notify::new(),
             newest_seen: AtomicI64::new(i64::MIN),
@@ -232,9 +244,13 @@ impl Queue {
     /// waiting, asks the biggest one being swept to split, and waits; with
     /// none being swept either, re-reads the open parts.
     async fn next(&self, min_to_split: u64) -> Option<Job> {
+        let mut waiting = false;
         loop {
             {
                 let mut state = self.lock();
+                if waiting {
+                    state.idle -= 1;
+                }
                 if let Some(job) = state.pending.pop_front() {
                     state
                         .active
@@ -244,10 +260,16 @@ impl Queue {
                 if state.active.is_empty() {
                     return state.reread();
                 }
+                state.idle += 1;
+                waiting = true;
                 if let Some(biggest) = state
                     .active
                     .iter()
-                    .filter(|(s, reread)| !reread && s.remaining() > min_to_split)
+                    // A slice not measured yet (no page back) is not asked:
+                    // its first page may hold all of it.
+                    .filter(|(s, reread)| {
+                        !reread && s.remaining() != u64::MAX && s.remaining() > min_to_split
+                    })
                     .map(|(s, _)| s)
                     .max_by_key(|s| s.remaining())
                 {
@@ -271,6 +293,21 @@ impl Queue {
         }
         drop(state);
         self.changed.notify_waiters();
+    }
+
+    /// Orders per slice to aim at for a slice of `total` orders: at most
+    /// [`SLICE_TARGET`]; when workers wait with nothing left to take (at the
+    /// start, and at the end of the shop, where the last slices would
+    /// otherwise be read by one worker each), a share for each of them,
+    /// but no less than `least`.
+    fn split_target(&self, total: u64, least: u64) -> u64 {
+        let state = self.lock();
+        if state.idle > 0 && state.pending.is_empty() {
+            let share = total / (state.idle as u64 + 1);
+            share.clamp(least.min(SLICE_TARGET), SLICE_TARGET)
+        } else {
+            SLICE_TARGET
+        }
     }
 
     fn push(&self, start: i64, end: i64, known: Option<Arc<Versions>>) {
@@ -357,6 +394,8 @@ struct Worker<'a> {
     /// The shop's newest `update_time` seen when this worker last sent a
     /// request: later updates land at or after it.
     sent_after: AtomicI64,
+    /// The `total_count` of this worker's last page.
+    last_total: AtomicU64,
     job: Mutex<JobState>,
     /// Orders a re-read met again in a version already written.
     known_dropped: AtomicU64,
@@ -370,6 +409,7 @@ impl Worker<'_> {
             inner: source,
             newest_seen: &self.queue.newest_seen,
             sent_after: &self.sent_after,
+            last_total: &self.last_total,
         };
         while let Some(job) = self.queue.next(min_to_split).await {
             *self.lock_job() = JobState {
@@ -463,16 +503,20 @@ impl SweepSink for Worker<'_> {
     }
 
     fn split_target(&self) -> u64 {
-        SLICE_TARGET
+        let total = self.last_total.load(Ordering::Acquire);
+        let least = u64::from(self.page_size) * LEAST_PAGES;
+        self.queue.split_target(total, least)
     }
 }
 
 /// The source as one worker sees it: notes the shop's newest
-/// `update_time` seen before each request, and the newest each page shows.
+/// `update_time` seen before each request, the newest each page shows, and
+/// the page's `total_count`.
 struct Watched<'a, S> {
     inner: &'a S,
     newest_seen: &'a AtomicI64,
     sent_after: &'a AtomicI64,
+    last_total: &'a AtomicU64,
 }
 
 impl<S: OrderSource> OrderSource for Watched<'_, S> {
@@ -507,6 +551,8 @@ impl<S: OrderSource> OrderSource for Watched<'_, S> {
         if let Some(newest) = page.records.iter().filter_map(|r| r.update_time).max() {
             self.newest_seen.fetch_max(newest, Ordering::AcqRel);
         }
+        let total = page.total_count.unwrap_or(0);
+        self.last_total.store(total, Ordering::Release);
         Ok(page)
     }
 }

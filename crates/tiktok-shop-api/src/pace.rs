@@ -13,6 +13,11 @@
 //! multiplicatively on every throttle. Every throttled call pauses the whole
 //! shop's bucket for the server's `Retry-After` (or a short default), since
 //! the other requests of that shop would only be throttled too.
+//!
+//! A shop's waiting requests queue in line (first come, first served): only
+//! the first waits on the bucket, so none is starved by luckier ones, and a
+//! request let through a little late (timers are not exact) does not slow
+//! the rate, because the bucket keeps that bit of a token for the next one.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -68,8 +73,15 @@ pub struct PaceStats {
 /// Paces requests per key (a shop) and caps the requests in flight.
 pub struct Pacer {
     mode: Rate,
-    buckets: Mutex<HashMap<String, Arc<Mutex<Bucket>>>>,
+    buckets: Mutex<HashMap<String, Arc<Key>>>,
     in_flight: Arc<Semaphore>,
+}
+
+/// One key's bucket, and the line of its requests waiting for it.
+#[derive(Debug)]
+struct Key {
+    bucket: Mutex<Bucket>,
+    line: tokio::sync::Mutex<()>,
 }
 
 /// Held while a request is in flight.
@@ -100,12 +112,16 @@ impl Pacer {
 
     /// Waits until `key` may send a request, then for a free slot.
     pub async fn acquire(&self, key: &str) -> Slot {
-        let bucket = self.bucket(key);
-        loop {
-            let wait = lock(&bucket).take(Instant::now());
-            match wait {
-                None => break,
-                Some(wait) => tokio::time::sleep(wait).await,
+        let key = self.key(key);
+        {
+            // The line is fair (FIFO): requests go in the order they came.
+            let _turn = key.line.lock().await;
+            loop {
+                let wait = lock(&key.bucket).take(Instant::now());
+                match wait {
+                    None => break,
+                    Some(wait) => tokio::time::sleep(wait).await,
+                }
             }
         }
         let permit = Arc::clone(&self.in_flight)
@@ -117,17 +133,17 @@ impl Pacer {
 
     /// A request of `key` was answered without a throttle.
     pub fn succeeded(&self, key: &str) {
-        lock(&self.bucket(key)).succeeded(Instant::now());
+        lock(&self.key(key).bucket).succeeded(Instant::now());
     }
 
     /// A request of `key` was throttled: pause the key's bucket.
     pub fn throttled(&self, key: &str, retry_after: Option<Duration>) {
-        lock(&self.bucket(key)).throttled(Instant::now(), retry_after);
+        lock(&self.key(key).bucket).throttled(Instant::now(), retry_after);
     }
 
     pub fn stats(&self, key: &str) -> PaceStats {
-        let bucket = self.bucket(key);
-        let b = lock(&bucket);
+        let key = self.key(key);
+        let b = lock(&key.bucket);
         PaceStats {
             granted: b.granted,
             throttled: b.throttled,
@@ -135,13 +151,14 @@ impl Pacer {
         }
     }
 
-    fn bucket(&self, key: &str) -> Arc<Mutex<Bucket>> {
+    fn key(&self, key: &str) -> Arc<Key> {
         let mut buckets = self.buckets.lock().unwrap_or_else(PoisonError::into_inner);
-        Arc::clone(
-            buckets
-                .entry(key.to_owned())
-                .or_insert_with(|| Arc::new(Mutex::new(Bucket::new(self.mode, Instant::now())))),
-        )
+        Arc::clone(buckets.entry(key.to_owned()).or_insert_with(|| {
+            Arc::new(Key {
+                bucket: Mutex::new(Bucket::new(self.mode, Instant::now())),
+                line: tokio::sync::Mutex::new(()),
+            })
+        }))
     }
 }
 
@@ -162,8 +179,12 @@ struct Bucket {
     throttled: u64,
 }
 
-/// A bucket holds at most one token: requests go out evenly spaced.
+/// A bucket starts with one token: requests go out evenly spaced.
 const BURST: f64 = 1.0;
+/// Past one token, what a bucket keeps of the time a request was let
+/// through late (the sleeping waiter woke after the token was due), so the
+/// next one goes that much earlier and the rate holds. Never a burst.
+const LATE_CREDIT: f64 = 0.5;
 
 impl Bucket {
     fn new(mode: Rate, now: Instant) -> Bucket {
@@ -194,7 +215,14 @@ impl Bucket {
             self.tokens = BURST;
         }
         let elapsed = now.saturating_duration_since(self.refilled).as_secs_f64();
-        self.tokens = (self.tokens + elapsed * self.rate).min(BURST);
+        let filled = self.tokens + elapsed * self.rate;
+        // Late by less than a token's time, the bucket keeps the bit past
+        // one token (the request was due then); idle longer, it holds one.
+        self.tokens = if filled < BURST + 1.0 {
+            filled.min(BURST + LATE_CREDIT)
+        } else {
+            BURST
+        };
         self.refilled = now;
         // A hair under one token is one: float dust must not stall a request.
         if self.tokens >= 1.0 - 1e-9 {
@@ -400,6 +428,47 @@ mod tests {
             throttles * 100 < sent * 5,
             "{throttles} of {sent} throttled"
         );
+    }
+
+    #[test]
+    fn a_request_let_through_late_does_not_slow_the_rate() {
+        let start = Instant::now();
+        let mut b = Bucket::new(Rate::Fixed(50.0), start);
+        let mut now = start;
+        let mut sent = 0;
+        // Every waiter wakes 3 ms after its token was due.
+        while now < start + Duration::from_secs(10) {
+            match b.take(now) {
+                None => sent += 1,
+                Some(wait) => now += wait + Duration::from_millis(3),
+            }
+        }
+        assert!((499..=501).contains(&sent), "{sent} in 10 s at 50/s");
+        // Idle, no credit piles up: one request, then the even spacing.
+        let idle = now + Duration::from_secs(5);
+        assert_eq!(b.take(idle), None);
+        let wait = b.take(idle).unwrap();
+        assert!(wait >= Duration::from_millis(19), "{wait:?}");
+    }
+
+    #[tokio::test]
+    async fn waiting_requests_go_in_the_order_they_came() {
+        let pacer = Arc::new(Pacer::new(Rate::Fixed(200.0), 64));
+        let order = Arc::new(Mutex::new(Vec::new()));
+        let mut tasks = Vec::new();
+        for i in 0..12 {
+            let (pacer, order) = (Arc::clone(&pacer), Arc::clone(&order));
+            tasks.push(tokio::spawn(async move {
+                let _slot = pacer.acquire("shop").await;
+                order.lock().unwrap().push(i);
+            }));
+            // Each one in line before the next comes.
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        for task in tasks {
+            task.await.unwrap();
+        }
+        assert_eq!(*order.lock().unwrap(), (0..12).collect::<Vec<_>>());
     }
 
     #[tokio::test]

@@ -276,7 +276,8 @@ async fn live_paging_under_tight_rate_limits_429s_and_503_bursts_is_exact() {
     report("limited", &compared, &sandbox, &store);
     assert_live_hazards_met(&compared, &sandbox, &store);
     let stats = sandbox.stats();
-    assert!(stats.rate_limited >= 2, "{stats:?}");
+    // Auto probes up to the first 429, then stays under the limit.
+    assert!(stats.rate_limited >= 1, "{stats:?}");
     assert!(stats.injected_failures >= 10, "{stats:?}");
     let c = &manifest(&store)["counters"];
     assert_eq!(c["retries_throttled"].as_u64(), Some(stats.rate_limited));

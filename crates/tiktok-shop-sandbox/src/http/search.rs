@@ -22,7 +22,7 @@ use crate::http::stats::{add, bump};
 use crate::render::json::{Obj, array};
 use crate::render::order::render;
 use crate::world::plan::Shop;
-use crate::world::query::Query;
+use crate::world::query::{Filter, Query, bounds};
 use crate::world::window::Entry;
 
 pub(crate) fn search(shared: &Shared, request: &ApiRequest, shop: Option<&Shop>) -> Reply {
@@ -68,11 +68,25 @@ fn result(
         return (step.now, Arc::new(orders.window(query, shop, step.now)));
     }
     let now = cursor.map_or_else(|| shared.clock.now_secs(), |c| c.now);
+    let version = orders.version();
+    let f = &query.filter;
+    let only_update_range = query.by_update_time
+        && f == &Filter {
+            update_ge: f.update_ge,
+            update_lt: f.update_lt,
+            ..Filter::default()
+        };
+    if only_update_range {
+        let range = bounds(f.update_ge, f.update_lt, now);
+        let all = Query::updated_in(shop.index, i64::MIN, i64::MAX);
+        let window = shared.windows.updated_in(query, range, now, version, || {
+            orders.window(&all, shop, now)
+        });
+        return (now, window);
+    }
     let window = shared
         .windows
-        .get_or_compute(query, now, orders.version(), || {
-            orders.window(query, shop, now)
-        });
+        .get_or_compute(query, now, version, || orders.window(query, shop, now));
     (now, window)
 }
 

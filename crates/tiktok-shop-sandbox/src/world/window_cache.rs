@@ -2,6 +2,13 @@
 //! snapshot regenerates nothing but the hundred orders of each page. A
 //! window is keyed by its query, its snapshot second and the overlay
 //! version it saw: an edit makes every older window stale.
+//!
+//! The ETL's searches (an `update_time` range, nothing else) are all cut
+//! from one window per shop and snapshot second: every order sorted by
+//! `update_time`, computed once. A client sweeping in many small ranges,
+//! each asked again from the newest time of its last page, then costs a
+//! binary search per request, not a walk over the creation slots of forty
+//! days of orders.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -17,6 +24,9 @@ type Key = (Query, i64, u64);
 #[derive(Debug, Default)]
 pub(crate) struct WindowCache {
     windows: Mutex<VecDeque<(Key, Arc<Vec<Entry>>)>>,
+    /// Held while a shop's whole window is computed, so that the requests
+    /// arriving together compute it once.
+    computing_all: Mutex<()>,
 }
 
 impl WindowCache {
@@ -28,9 +38,15 @@ impl WindowCache {
         compute: impl FnOnce() -> Vec<Entry>,
     ) -> Arc<Vec<Entry>> {
         let key = (query.clone(), now, version);
-        if let Some((_, window)) = self.lock().iter().find(|(k, _)| *k == key) {
-            return Arc::clone(window);
+        let mut windows = self.lock();
+        if let Some(i) = windows.iter().position(|(k, _)| *k == key) {
+            // The most recently used last: the first to go is the oldest used.
+            let hit = windows.remove(i).expect("found above");
+            let window = Arc::clone(&hit.1);
+            windows.push_back(hit);
+            return window;
         }
+        drop(windows);
         let window = Arc::new(compute());
         let mut windows = self.lock();
         if windows.len() >= CACHED_WINDOWS {
@@ -38,6 +54,47 @@ impl WindowCache {
         }
         windows.push_back((key, Arc::clone(&window)));
         window
+    }
+
+    /// The orders of `query`, an `update_time` range of one shop (nothing
+    /// else filtered), cut from `all`: the whole window of that shop at
+    /// `now` sorted by `update_time` then id, as `compute_all` gives it.
+    pub(crate) fn updated_in(
+        &self,
+        query: &Query,
+        (ge, lt): (i64, i64),
+        now: i64,
+        version: u64,
+        compute_all: impl FnOnce() -> Vec<Entry>,
+    ) -> Arc<Vec<Entry>> {
+        let all_query = Query::updated_in(query.shop, i64::MIN, i64::MAX);
+        let key = (all_query.clone(), now, version);
+        let cached = || {
+            self.lock()
+                .iter()
+                .find(|(k, _)| *k == key)
+                .map(|(_, w)| Arc::clone(w))
+        };
+        let all = match cached() {
+            Some(all) => all,
+            None => {
+                let _computing = self
+                    .computing_all
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner);
+                match cached() {
+                    Some(all) => all,
+                    None => self.get_or_compute(&all_query, now, version, compute_all),
+                }
+            }
+        };
+        let from = all.partition_point(|e| e.update_time < ge);
+        let to = all.partition_point(|e| e.update_time < lt).max(from);
+        let mut part = all[from..to].to_vec();
+        if query.descending {
+            part.reverse();
+        }
+        Arc::new(part)
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, VecDeque<(Key, Arc<Vec<Entry>>)>> {
@@ -57,4 +114,35 @@ fn a_window_is_computed_once_per_query_second_and_version() {
         });
     }
     assert_eq!(computed, 3);
+}
+
+#[test]
+fn update_ranges_are_cut_from_one_window_per_shop_and_second() {
+    let cache = WindowCache::default();
+    let entry = |update_time, id| Entry {
+        seq: id,
+        id,
+        lines: 1,
+        corrupt: false,
+        status: crate::world::status::Status::Completed,
+        update_time,
+    };
+    let all = vec![entry(10, 1), entry(10, 2), entry(12, 3), entry(15, 4)];
+    let mut computed = 0;
+    let mut cut = |ge, lt, descending| {
+        let query = Query {
+            descending,
+            ..Query::updated_in(0, ge, lt)
+        };
+        let part = cache.updated_in(&query, (ge, lt), 100, 0, || {
+            computed += 1;
+            all.clone()
+        });
+        part.iter().map(|e| e.id).collect::<Vec<_>>()
+    };
+    assert_eq!(cut(10, 12, false), [1, 2]);
+    assert_eq!(cut(11, 16, false), [3, 4]);
+    assert_eq!(cut(10, 16, true), [4, 3, 2, 1]);
+    assert_eq!(cut(13, 11, false), Vec::<u64>::new());
+    assert_eq!(computed, 1);
 }
