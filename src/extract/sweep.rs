@@ -56,6 +56,9 @@ use super::error::ExtractError;
 use crate::shop::ShopCipher;
 use crate::source::{OrderSource, RawRecord, RecordPage};
 
+/// Slices one split makes at most (a window of 1M orders in slices of 4,000).
+const MAX_PARTS: u64 = 256;
+
 /// Passes over one crowded second before giving up on a fixpoint.
 const MAX_SECOND_PASSES: u32 = 5;
 
@@ -155,7 +158,9 @@ pub(super) async fn sweep<S: OrderSource, K: SweepSink>(
         if let Some(total) = page.total_count {
             slice.remaining.store(total, Ordering::Relaxed);
         }
-        let end = split_if_wanted(slice, low, page.total_count, sink);
+        let more_pages =
+            page.next_cursor.is_some() && page.total_count.is_none_or(|t| t > u64::from(page_size));
+        let end = split_if_wanted(slice, low, page.total_count, more_pages, sink);
         // The page is sorted: an order past `end` (but in the window) means
         // the page already went beyond everything left in this slice.
         let window_end = sink.window_end();
@@ -218,12 +223,21 @@ fn window(since: i64, until: i64) -> Window {
 /// Hands the second half of what is left of `slice` to another worker
 /// when asked, or splits by `total_count` when the slice is far too big
 /// for one worker; returns the slice's end from now on.
-fn split_if_wanted<K: SweepSink>(slice: &Slice, low: i64, total: Option<u64>, sink: &K) -> i64 {
+/// A slice whose rest fits on this page (`more_pages` false) is never
+/// split: the orders handed over would already be on the page.
+fn split_if_wanted<K: SweepSink>(
+    slice: &Slice,
+    low: i64,
+    total: Option<u64>,
+    more_pages: bool,
+    sink: &K,
+) -> i64 {
     let end = slice.end();
     let target = sink.split_target().max(1);
     let wanted = slice.split_wanted.swap(false, Ordering::AcqRel);
     let parts = match total {
-        Some(total) if total > target * 3 / 2 => total.div_ceil(target).min(64),
+        _ if !more_pages => 1,
+        Some(total) if total > target * 3 / 2 => total.div_ceil(target).min(MAX_PARTS),
         _ if wanted => 2,
         _ => 1,
     };

@@ -429,3 +429,32 @@ async fn random_updates_past_the_window_never_lose_an_order_across_slices() {
     // end (see the module docs: the window ends --lag-seconds before now).
     random_walks(150, UNTIL).await;
 }
+
+#[tokio::test]
+async fn a_slice_whose_rest_fits_on_its_page_is_not_split() {
+    // Asked to split while its last page is read: nothing is handed over.
+    let source = Live::new(ids("a", (0..150).map(|i| SINCE + i * 100)));
+    let shop = ShopCipher::parse("GCP_test_shop").unwrap();
+    let sink = Collect {
+        emitted: Mutex::new(Vec::new()),
+        splits: Mutex::new(Vec::new()),
+        target: 1_000_000,
+    };
+    let slice = Slice::new(SINCE, UNTIL);
+    slice.want_split();
+    sweep(&source, &shop, &slice, 100, &sink).await.unwrap();
+    assert_eq!(
+        sink.splits.lock().unwrap().len(),
+        1,
+        "split on the first, full page"
+    );
+    slice.want_split();
+    let rest = Slice::new(SINCE + 14_000, UNTIL);
+    rest.want_split();
+    sweep(&source, &shop, &rest, 100, &sink).await.unwrap();
+    assert_eq!(
+        sink.splits.lock().unwrap().len(),
+        1,
+        "one page held the rest"
+    );
+}
