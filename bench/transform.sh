@@ -10,9 +10,10 @@
 # fields; extract writes them to raw Parquet) under bench/out/transform-N/,
 # then runs, alternately, ROUNDS times: transform, DuckDB, pandas (pandas
 # only in the first round, it is the slow one, and only up to 300,000
-# orders: past that it needs more memory than a 24 GiB machine has). Prints wall time, line
-# items/s and peak RSS of each, with the medians and the ratios. The
-# references come from bench/transform_reference.py, generated from the
+# orders: past that it needs more memory than a 24 GiB machine has).
+# Prints wall time, line items/s and peak RSS of each, with the medians
+# and the ratios. Transform runs with MALLOC_ARENA_MAX=4, as in the image.
+# The references come from bench/transform_reference.py, generated from the
 # staged table of docs/contracts.md. Python tools go to bench/.venv.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -68,7 +69,7 @@ measure() { # name, command...
 }
 
 for round in $(seq "$rounds"); do
-  RUST_LOG=warn measure transform "$bin/transform" --store "$out/raw" --run-id bench
+  MALLOC_ARENA_MAX=4 RUST_LOG=warn measure transform "$bin/transform" --store "$out/raw" --run-id bench
   measure duckdb bench/.venv/bin/python bench/transform_reference.py duckdb "$raw_glob" "$out/duckdb.parquet"
   # pandas holds every order as Python objects: about 30 GB at 1M orders.
   if [ "$round" = 1 ] && [ "$orders" -le 300000 ]; then

@@ -5,8 +5,6 @@
 //! equally new copies, the last one read. A first pass reads only the id and
 //! time columns, so the payloads are read once, in the second pass.
 
-use std::collections::HashMap;
-
 use arrow::array::{Array, AsArray};
 use arrow::datatypes::TimestampMillisecondType;
 use futures::TryStreamExt;
@@ -17,7 +15,7 @@ use crate::store::{Store, StoreError, parquet_io};
 
 /// An order id as a map key: TikTok's ids are up to 19 digits, which fit a
 /// `u64` (8 bytes instead of a heap string); anything else is kept as text.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 enum Key {
     Number(u64),
     Text(Box<str>),
@@ -35,8 +33,15 @@ impl Key {
 }
 
 /// For every raw row, in file order then row order: keep it or not.
+///
+/// Every copy is noted as (id, time, position) in one vector sized from
+/// the manifest's row counts (24 bytes a copy, no hash table to grow and
+/// rehash), then sorted: the last copy of each id is the newest, and among
+/// equally new ones the last read.
 pub async fn newest_copies(store: &Store, files: &[&FileEntry]) -> Result<Vec<bool>, StoreError> {
-    let mut newest: HashMap<Key, (i64, usize)> = HashMap::new();
+    let rows: u64 = files.iter().map(|f| f.rows).sum();
+    let mut numbered: Vec<(u64, i64, usize)> = Vec::with_capacity(rows as usize);
+    let mut named: Vec<(Box<str>, i64, usize)> = Vec::new();
     let mut position = 0usize;
     for file in files {
         let mut batches = parquet_io::read_projected(
@@ -55,21 +60,28 @@ pub async fn newest_copies(store: &Store, files: &[&FileEntry]) -> Result<Vec<bo
                 } else {
                     times.value(row)
                 };
-                let best = newest
-                    .entry(Key::of(ids.value(row)))
-                    .or_insert((time, position));
-                if best.0 <= time {
-                    *best = (time, position);
+                match Key::of(ids.value(row)) {
+                    Key::Number(id) => numbered.push((id, time, position)),
+                    Key::Text(id) => named.push((id, time, position)),
                 }
                 position += 1;
             }
         }
     }
     let mut keep = vec![false; position];
-    for (_, at) in newest.into_values() {
-        keep[at] = true;
-    }
+    mark_newest(&mut numbered, &mut keep);
+    mark_newest(&mut named, &mut keep);
     Ok(keep)
+}
+
+/// Marks the newest copy of each id in `copies` (id, time, position).
+fn mark_newest<K: Ord>(copies: &mut [(K, i64, usize)], keep: &mut [bool]) {
+    copies.sort_unstable();
+    for copies_of_one in copies.chunk_by(|a, b| a.0 == b.0) {
+        if let Some((_, _, at)) = copies_of_one.last() {
+            keep[*at] = true;
+        }
+    }
 }
 
 #[cfg(test)]
@@ -89,5 +101,20 @@ mod tests {
         assert_ne!(Key::of("01"), Key::of("1"));
         assert_eq!(Key::of("x-1"), Key::Text("x-1".into()));
         assert_eq!(Key::of(""), Key::Text("".into()));
+    }
+
+    #[test]
+    fn the_newest_copy_wins_and_among_equals_the_last_read() {
+        let mut copies = vec![
+            (1u64, 5, 0),
+            (2, 3, 1),
+            (1, 7, 2),
+            (1, 7, 3),
+            (2, 3, 4),
+            (3, i64::MIN, 5),
+        ];
+        let mut keep = vec![false; 6];
+        mark_newest(&mut copies, &mut keep);
+        assert_eq!(keep, [false, false, false, true, true, true]);
     }
 }
