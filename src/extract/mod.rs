@@ -13,6 +13,7 @@ mod batch;
 mod config;
 mod error;
 mod progress;
+mod queue;
 mod shop;
 mod sweep;
 
