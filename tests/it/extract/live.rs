@@ -62,25 +62,13 @@ fn open_window() -> (DateTime<Utc>, DateTime<Utc>) {
     )
 }
 
+/// The extract command for `sandbox` over `(since, until)`.
 fn extract(
     sandbox: &Sandbox,
     store: &Path,
     (since, until): (DateTime<Utc>, DateTime<Utc>),
 ) -> Command {
-    let mut cmd = util::command("extract");
-    util::point_at_sandbox(&mut cmd, sandbox)
-        .env("TIKTOK_API_RETRY_BASE_MS", "5")
-        .arg("--store")
-        .arg(store)
-        .args([
-            "--run-id",
-            RUN_ID,
-            "--since",
-            &since.to_rfc3339(),
-            "--until",
-            &until.to_rfc3339(),
-        ]);
-    cmd
+    super::with_sandbox::sandbox_command(sandbox, store, since, until)
 }
 
 /// What a comparison found.

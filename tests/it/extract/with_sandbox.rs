@@ -10,7 +10,7 @@ use tiktok_shop_sandbox::{Clock, Sandbox, SandboxConfig};
 
 use super::*;
 
-fn sandbox_command(
+pub(super) fn sandbox_command(
     sandbox: &Sandbox,
     store: &Path,
     since: DateTime<Utc>,
