@@ -20,6 +20,13 @@ pub fn code(failure: Failure) -> u8 {
     }
 }
 
+/// The runtime's worker threads.
+#[derive(Debug, Clone, Copy)]
+pub enum Workers {
+    PerCore,
+    One,
+}
+
 /// Sets up tracing, builds the runtime, runs `work`, and turns its result
 /// into an exit code.
 pub fn run_main<F, Fut>(log_format: LogFormat, work: F) -> ExitCode
@@ -27,8 +34,21 @@ where
     F: FnOnce() -> Fut,
     Fut: Future<Output = Result<(), CliError>>,
 {
+    run_main_with(log_format, Workers::PerCore, work)
+}
+
+/// [`run_main`] on a runtime with `workers` worker threads.
+pub fn run_main_with<F, Fut>(log_format: LogFormat, workers: Workers, work: F) -> ExitCode
+where
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = Result<(), CliError>>,
+{
     telemetry::init(log_format);
-    let result = tokio::runtime::Builder::new_multi_thread()
+    let mut runtime = tokio::runtime::Builder::new_multi_thread();
+    if let Workers::One = workers {
+        runtime.worker_threads(1);
+    }
+    let result = runtime
         .enable_all()
         .build()
         .map_err(CliError::Runtime)
