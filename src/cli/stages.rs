@@ -89,17 +89,21 @@ pub fn transform_main(args: Vec<OsString>) -> ExitCode {
 
 pub fn load_main(args: Vec<OsString>) -> ExitCode {
     let cli = LoadCli::parse_from(args);
+    let config = cli.load.config();
     // A SQLite load writes on one blocking thread and reads the staged files
     // on one worker; more workers only spread the batches over more of
-    // glibc's arenas (peak RSS 235-290 MiB with one per core, 183-190 MiB
+    // glibc's arenas (peak RSS 235-290 MiB with one per core, 182-190 MiB
     // with one, at the same speed). SQL Server keeps one per core.
-    let workers = match Target::parse(&cli.load.target.target) {
-        Ok(Target::Sqlite(_)) => Workers::One,
+    let workers = match &config {
+        Ok(LoadConfig {
+            target: Target::Sqlite(_),
+            ..
+        }) => Workers::One,
         _ => Workers::PerCore,
     };
     run_main_with(cli.common.log.log_format, workers, || async {
         let run_id = cli.common.run_id("load")?;
-        let config = cli.load.config()?;
+        let config = config?;
         let manifest = load_step(&cli.common, &run_id, &config).await?;
         print_summary(&manifest, &cli.common.store);
         Ok(())
