@@ -479,10 +479,13 @@ class EtlStageOperator(DockerOperator):
 
     def _result(self):
         """The summary: the last line of stdout only. DockerOperator's own XCom is the last line
-        of stdout and stderr together, whose order Docker does not keep."""
-        stdout = self.cli.logs(self.container["Id"], stdout=True, stderr=False, tail=1)
-        line = stdout.decode("utf-8", "replace").strip()
-        return line or None
+        of stdout and stderr together, whose order Docker does not keep. Not `tail=1` either: the
+        engine takes the tail of both streams before it filters one out, so a log line on stderr
+        stored after the summary made that read empty (stdout holds only the summary, so reading
+        all of it is cheap)."""
+        stdout = self.cli.logs(self.container["Id"], stdout=True, stderr=False)
+        lines = stdout.decode("utf-8", "replace").splitlines()
+        return next((line.strip() for line in reversed(lines) if line.strip()), None)
 
     def _remove_stale_containers(self, ti) -> None:
         """Remove (stopping it if needed) any container of an earlier try of this task instance,

@@ -9,9 +9,16 @@ from __future__ import annotations
 
 
 class FakeDockerAPI:
-    def __init__(self, *, exit_code=0, stdout_lines=("{}",), stale=()):
+    def __init__(self, *, exit_code=0, stdout_lines=("{}",), stderr_after=(), stale=()):
         self.exit_code = exit_code
         self.stdout_lines = list(stdout_lines)
+        # The container's log as the engine stores it: one list of (stream, line), in the order
+        # the engine's copiers wrote them (stderr may land after the last stdout line).
+        self.log = [
+            ("stderr", "log line on stderr"),
+            *(("stdout", line) for line in stdout_lines),
+            *(("stderr", line) for line in stderr_after),
+        ]
         self.stale = list(stale)  # containers() answers: dicts with Id, Names, State, Labels
         self.created: list[dict] = []
         self.removed: list[tuple[str, bool]] = []
@@ -30,7 +37,7 @@ class FakeDockerAPI:
         return {"Id": f"container-{len(self.created)}"}
 
     def attach(self, container, stdout, stderr, stream):
-        return iter([("\n".join(["log line on stderr", *self.stdout_lines]) + "\n").encode()])
+        return iter([("\n".join(line for _, line in self.log) + "\n").encode()])
 
     def start(self, container_id):
         pass
@@ -43,8 +50,10 @@ class FakeDockerAPI:
 
     def logs(self, container_id, stdout=True, stderr=True, tail="all"):
         self.logs_calls.append({"stdout": stdout, "stderr": stderr, "tail": tail})
-        lines = self.stdout_lines if tail == "all" else self.stdout_lines[-int(tail) :]
-        return ("\n".join(lines) + "\n").encode()
+        # As the engine does: the tail of both streams first, then the streams asked for.
+        entries = self.log if tail == "all" else self.log[-int(tail) :]
+        streams = {name for name, asked in (("stdout", stdout), ("stderr", stderr)) if asked}
+        return "".join(f"{line}\n" for stream, line in entries if stream in streams).encode()
 
     def containers(self, all=False, filters=None):
         self.filters.append(filters)

@@ -305,7 +305,16 @@ def test_exit_codes_that_merely_contain_a_2_are_retried(dag, monkeypatch, status
 def test_xcom_is_the_last_stdout_line_read_alone(dag, monkeypatch):
     fake, task, context = run_stage(dag, "extract", monkeypatch, stdout_lines=["progress 1", "progress 2", '{"rows": 3}'])
     assert task.execute(context) == '{"rows": 3}'
-    assert fake.logs_calls == [{"stdout": True, "stderr": False, "tail": 1}], "not the whole log"
+    assert fake.logs_calls == [{"stdout": True, "stderr": False, "tail": "all"}], "not stdout alone"
+
+
+def test_xcom_is_the_summary_when_a_stderr_line_is_stored_after_it(dag, monkeypatch):
+    """The engine takes `tail` over both streams before keeping stdout: `tail=1` read nothing
+    when a log line on stderr was stored after the summary, and the stage lost its XCom."""
+    fake, task, context = run_stage(
+        dag, "transform", monkeypatch, stdout_lines=['{"stage": "transform"}'], stderr_after=["a late log line"]
+    )
+    assert task.execute(context) == '{"stage": "transform"}'
 
 
 def test_container_name_is_per_run_task_and_try(dag):

@@ -514,3 +514,33 @@ def test_real_container_of_an_earlier_try_is_removed_first(operator_settings):
     print(actions)
     assert actions.index(f"destroy {first.container_name}") < actions.index(f"create {second.container_name}")
     assert leftover_containers() == ""
+
+
+def test_real_engine_summary_is_read_when_stderr_is_stored_after_it(operator_settings):
+    """Docker takes `tail` over both streams before it keeps stdout alone, so a log line on
+    stderr stored after the summary made a `tail=1` read empty: how CI once lost transform's XCom.
+    `tiktok-etl check` prints its result on stdout and then its error on stderr; the engine's two
+    copiers race, so a few containers are run (the old read came back empty in most of them)."""
+    task, _ = render_stage("transform", "manual__summary-reader")
+    task.docker_url = sys.modules[type(task).__module__].etl_setting("TIKTOK_ETL_DOCKER_URL")
+    empty_tail_reads = 0
+    for _ in range(5):
+        started = subprocess.run(
+            ["docker", "run", "--detach", "--network", "none", IMAGE,
+             "check", "--skip-api", "--target", "sqlite:///"],  # "/" cannot be opened
+            capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        assert started.returncode == 0, started.stderr
+        container_id = started.stdout.strip()
+        try:
+            exit_code = subprocess.run(["docker", "wait", container_id], capture_output=True, text=True, timeout=60)
+            assert exit_code.stdout.strip() not in ("", "0"), "the check was meant to fail"
+            task.container = {"Id": container_id}
+            summary = task._result()
+            assert summary is not None and summary.startswith("database: FAILED"), summary
+            assert "error:" in task.cli.logs(container_id, stdout=False, stderr=True).decode()
+            empty_tail_reads += not task.cli.logs(container_id, stdout=True, stderr=False, tail=1).strip()
+        finally:
+            subprocess.run(["docker", "rm", "--force", container_id], capture_output=True, timeout=60)
+    print(f"a tail=1 read of stdout came back empty for {empty_tail_reads} of 5 containers")
+    assert leftover_containers() == ""
