@@ -87,6 +87,11 @@ impl Queue {
     pub(super) async fn next(&self, min_to_split: u64) -> Option<Job> {
         let mut waiting = false;
         loop {
+            // Registered before the state is looked at, so a change made
+            // between the look and the wait still wakes this worker.
+            let changed = self.changed.notified();
+            tokio::pin!(changed);
+            changed.as_mut().enable();
             {
                 let mut state = self.lock();
                 if waiting {
@@ -117,8 +122,9 @@ impl Queue {
                     biggest.want_split();
                 }
             }
-            // A missed wake-up only costs this timeout.
-            let _ = tokio::time::timeout(Duration::from_millis(100), self.changed.notified()).await;
+            // A slice's first page (which makes it one that may be asked to
+            // split) wakes no one: looked at again after this timeout.
+            let _ = tokio::time::timeout(Duration::from_millis(100), changed).await;
         }
     }
 
