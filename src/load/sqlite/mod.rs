@@ -90,6 +90,7 @@ const TEMP_CACHE_KIB: i64 = -8_192;
 
 fn open(target: &SqliteTarget) -> Result<Connection, LoadError> {
     let path = target.path();
+    refuse_directory(path)?;
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|e| {
             LoadError::database(
@@ -130,9 +131,24 @@ fn open(target: &SqliteTarget) -> Result<Connection, LoadError> {
     Ok(conn)
 }
 
+/// A directory as the database: SQLite reports a disk I/O error, which
+/// reads as transient; it is the target that is wrong.
+fn refuse_directory(path: &Path) -> Result<(), LoadError> {
+    if path.is_dir() {
+        return Err(LoadError::Target(format!(
+            "SQLite {}: is a directory, not a database file; name a file in --target, e.g. \
+             sqlite://{}",
+            path.display(),
+            path.join("staging.db").display()
+        )));
+    }
+    Ok(())
+}
+
 /// [`super::check`] for SQLite: opens the file read-only (never creates it).
 pub(super) fn check(target: &SqliteTarget, table: &str) -> Result<String, LoadError> {
     let path = target.path();
+    refuse_directory(path)?;
     if !path.exists() {
         return Ok(format!(
             "SQLite {}: no database yet; the first load creates it",

@@ -9,6 +9,7 @@ use rusqlite::Connection;
 use super::check;
 use super::sql::{self, DEFAULT_TABLE, create_indexes, create_table, view};
 use super::target::SqliteTarget;
+use crate::failure::Failure;
 use crate::manifest::LoadMode;
 
 fn target(path: &Path) -> SqliteTarget {
@@ -139,6 +140,19 @@ fn check_reads_without_creating_and_names_differences() {
         .unwrap();
     let err = check(&t, "orders").unwrap_err().to_string();
     assert!(err.contains("missing columns: is_gift"), "{err}");
+}
+
+#[test]
+fn a_directory_as_the_database_is_a_target_error_not_a_disk_failure() {
+    let dir = tempfile::tempdir().unwrap();
+    let err = check(&target(dir.path()), "orders").unwrap_err();
+    assert_eq!(err.failure(), Failure::Fatal);
+    let message = err.to_string();
+    assert!(
+        message.contains("is a directory, not a database file"),
+        "{message}"
+    );
+    assert!(message.contains("staging.db"), "{message}");
 }
 
 #[test]
