@@ -11,7 +11,6 @@ from __future__ import annotations
 class FakeDockerAPI:
     def __init__(self, *, exit_code=0, stdout_lines=("{}",), stderr_after=(), stale=()):
         self.exit_code = exit_code
-        self.stdout_lines = list(stdout_lines)
         # The container's log as the engine stores it: one list of (stream, line), in the order
         # the engine's copiers wrote them (stderr may land after the last stdout line).
         self.log = [

@@ -301,3 +301,95 @@ fn duplicate_keys_into_an_empty_table_exit_2_too() {
         util::stderr(&out)
     );
 }
+
+/// The journal mode the file is in.
+fn journal_mode(f: &Fixture) -> String {
+    f.db()
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .unwrap()
+}
+
+#[test]
+fn the_first_load_of_a_new_file_journals_by_rollback_and_leaves_it_in_wal() {
+    let f = Fixture::new();
+    write_run(
+        &f.store,
+        "first",
+        &(0..50)
+            .map(|i| line(&format!("o{i:04}"), "1", 1_000, "h", i))
+            .collect::<Vec<_>>(),
+    );
+    let first = f.load_ok("first", "merge");
+    assert_eq!(counts(&first), [50, 0, 0, 0]);
+    assert_eq!(journal_mode(&f), "wal", "readers read beside later loads");
+    assert!(
+        !f.db.with_extension("db-journal").exists(),
+        "the rollback journal is gone once the load committed"
+    );
+    // The next load opens an existing file: WAL as configured, and it works.
+    write_run(&f.store, "second", &[line("o0000", "1", 2_000, "h2", 0)]);
+    let second = f.load_ok("second", "merge");
+    assert_eq!(counts(&second), [0, 1, 0, 0]);
+    assert_eq!(journal_mode(&f), "wal");
+}
+
+#[test]
+fn a_first_load_of_a_new_file_killed_half_way_is_rolled_back_and_the_retry_loads_everything() {
+    let f = Fixture::new();
+    let rows: Vec<Line> = (0..150_000)
+        .map(|i| line(&format!("k{i:06}"), "1", 1_000, "h", i))
+        .collect();
+    write_run(&f.store, "big", &rows);
+    let mut child = util::command("load")
+        .args(["--store", f.store.to_str().unwrap(), "--run-id", "big"])
+        .args(["--target", &f.target()])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let journal = f.db.with_extension("db-journal");
+    let started = std::time::Instant::now();
+    // Killed once the rows spill from the page cache into the file, which
+    // a rollback journal allows: in the middle of the data.
+    loop {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(120),
+            "the load never got going"
+        );
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!("the load ended ({status}) before it could be killed; make the run larger");
+        }
+        let size = std::fs::metadata(&f.db).map(|m| m.len()).unwrap_or(0);
+        if journal.exists() && size > 8 * 1024 * 1024 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    child.kill().unwrap();
+    let _ = child.wait();
+    assert!(
+        journal.exists(),
+        "a killed first load leaves its rollback journal"
+    );
+    // Opening the file rolls the half-written load back.
+    let staged_tables: i64 = f
+        .db()
+        .query_row(
+            &format!("SELECT COUNT(*) FROM sqlite_master WHERE name = '{TABLE}'"),
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let staged_rows: i64 = if staged_tables == 0 {
+        0
+    } else {
+        f.db()
+            .query_row(&format!("SELECT COUNT(*) FROM {TABLE}"), [], |r| r.get(0))
+            .unwrap()
+    };
+    assert_eq!(staged_rows, 0, "a killed load left rows behind");
+    let retried = f.load_ok("big", "merge");
+    assert_eq!(counts(&retried), [150_000, 0, 0, 0]);
+    assert_eq!(f.rows().len(), 150_000);
+    assert_eq!(journal_mode(&f), "wal");
+}
