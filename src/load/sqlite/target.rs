@@ -4,7 +4,9 @@
 //! default 5000), `journal_mode=wal|delete|truncate|persist|memory|off`
 //! (default wal: readers read while a load writes) and
 //! `synchronous=normal|full|extra|off` (default normal: with WAL a crash
-//! loses at most the last commit, never consistency).
+//! loses at most the last commit, never consistency). The load that
+//! creates the file journals by rollback until it commits (see `open` in
+//! `mod.rs`).
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
