@@ -393,3 +393,40 @@ fn a_first_load_of_a_new_file_killed_half_way_is_rolled_back_and_the_retry_loads
     assert_eq!(f.rows().len(), 150_000);
     assert_eq!(journal_mode(&f), "wal");
 }
+
+#[test]
+fn two_first_loads_racing_to_create_the_file_load_once_and_leave_it_in_wal() {
+    let f = Fixture::new();
+    let rows: Vec<Line> = (0..3_000)
+        .map(|i| line(&format!("r{i:05}"), "1", 1_000, "h", i))
+        .collect();
+    write_run(&f.store, "r1", &rows);
+    let spawn = || {
+        util::command("load")
+            .args(["--store", f.store.to_str().unwrap(), "--run-id", "r1"])
+            .args([
+                "--target",
+                &format!("{}?busy_timeout_ms=120000", f.target()),
+            ])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let (a, b) = (spawn(), spawn());
+    let mut total = [0u64; 4];
+    for child in [a, b] {
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "{}", util::stderr(&out));
+        for (t, c) in total.iter_mut().zip(counts(&util::summary(&out)["load"])) {
+            *t += c;
+        }
+    }
+    assert_eq!(
+        total,
+        [3_000, 0, 3_000, 0],
+        "one inserts, the other finds every row unchanged"
+    );
+    assert_eq!(f.rows().len(), 3_000);
+    assert_eq!(journal_mode(&f), "wal");
+}

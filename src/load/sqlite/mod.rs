@@ -18,8 +18,9 @@ mod tests;
 mod values;
 
 use std::path::Path;
+use std::time::{Duration, Instant};
 
-use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
+use rusqlite::{Connection, ErrorCode, OpenFlags, Transaction, TransactionBehavior};
 
 use super::audit::{Outcome, error_text};
 use super::error::LoadError;
@@ -121,7 +122,11 @@ fn open(target: &SqliteTarget) -> Result<(Connection, Journal), LoadError> {
         })?;
     }
     let on = |what: &'static str| move |e: rusqlite::Error| database_error(what, path, e);
-    let new_file = std::fs::metadata(path).map_or(true, |m| m.len() == 0);
+    // Exactly one of several loads starting at once creates the file: only
+    // that one may journal by rollback (another one setting its own journal
+    // mode on a file the first has switched to WAL would be refused).
+    let created = create_new(path)?;
+    let new_file = created || std::fs::metadata(path).map_or(true, |m| m.len() == 0);
     let conn = Connection::open(path).map_err(on("open"))?;
     conn.busy_timeout(target.busy_timeout())
         .map_err(on("configure"))?;
@@ -136,16 +141,17 @@ fn open(target: &SqliteTarget) -> Result<(Connection, Journal), LoadError> {
     // consistency). Both can be set in the target. With a rollback journal
     // NORMAL leaves a small chance of a power cut corrupting the file, so
     // the first load of a new file syncs fully.
-    let (journal, journal_mode, synchronous) =
-        match (new_file, target.journal_mode(), target.synchronous()) {
-            (true, "WAL", "NORMAL") => (Journal::RollbackUntilCommitted, "DELETE", "FULL"),
-            (true, "WAL", synchronous) => (Journal::RollbackUntilCommitted, "DELETE", synchronous),
-            (_, mode, synchronous) => (Journal::AsConfigured, mode, synchronous),
-        };
-    conn.pragma_update_and_check(None, "journal_mode", journal_mode, |row| {
-        row.get::<_, String>(0)
-    })
-    .map_err(on("set the journal mode"))?;
+    let rollback =
+        created && target.journal_mode() == "WAL" && set_journal_mode(&conn, "DELETE").is_ok();
+    let (journal, synchronous) = match (rollback, target.synchronous()) {
+        (true, "NORMAL") => (Journal::RollbackUntilCommitted, "FULL"),
+        (true, synchronous) => (Journal::RollbackUntilCommitted, synchronous),
+        (false, synchronous) => (Journal::AsConfigured, synchronous),
+    };
+    if !rollback {
+        set_journal_mode_waiting(&conn, target.journal_mode(), target.busy_timeout())
+            .map_err(on("set the journal mode"))?;
+    }
     conn.pragma_update(None, "synchronous", synchronous)
         .map_err(on("configure"))?;
     // A bounded page cache: the table's pages beyond it spill to the WAL
@@ -160,13 +166,55 @@ fn open(target: &SqliteTarget) -> Result<(Connection, Journal), LoadError> {
     Ok((conn, journal))
 }
 
+/// Creates the file if it does not exist; whether this call created it.
+fn create_new(path: &Path) -> Result<bool, LoadError> {
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+    {
+        Ok(_) => Ok(true),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
+        Err(e) => Err(LoadError::database(
+            format!(
+                "SQLite {}: cannot create the file (check the path in --target and that this \
+                 user may write it)",
+                path.display()
+            ),
+            Failure::Fatal,
+            e,
+        )),
+    }
+}
+
+fn set_journal_mode(conn: &Connection, mode: &str) -> rusqlite::Result<()> {
+    conn.pragma_update_and_check(None, "journal_mode", mode, |row| row.get::<_, String>(0))
+        .map(drop)
+}
+
+/// [`set_journal_mode`], retried while another connection holds the file
+/// (SQLite does not wait on its busy handler for a change of journal mode,
+/// e.g. while a load that created the file still journals by rollback).
+fn set_journal_mode_waiting(conn: &Connection, mode: &str, wait: Duration) -> rusqlite::Result<()> {
+    let started = Instant::now();
+    loop {
+        match set_journal_mode(conn, mode) {
+            Err(e)
+                if e.sqlite_error_code() == Some(ErrorCode::DatabaseBusy)
+                    && started.elapsed() < wait =>
+            {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            done => return done,
+        }
+    }
+}
+
 /// After the first load of a new file: WAL from now on, so readers can read
 /// while later loads write. The load has committed; should this fail, the
 /// next load sets WAL when it opens the file.
 fn switch_to_wal(conn: &Connection, path: &Path) {
-    let switched =
-        conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get::<_, String>(0));
-    if let Err(e) = switched {
+    if let Err(e) = set_journal_mode(conn, "WAL") {
         tracing::warn!(
             file = %path.display(),
             error = %e,
