@@ -4,7 +4,8 @@
 
 use serde_json::Value;
 
-use super::load_fixture::{Fixture, Line, TABLE, counts, line, write_run};
+use super::load_fixture::{Fixture, Line, TABLE, counts, line, lines, write_run};
+use super::load_targets::{Db, table};
 use crate::util;
 
 #[test]
@@ -312,13 +313,7 @@ fn journal_mode(f: &Fixture) -> String {
 #[test]
 fn the_first_load_of_a_new_file_journals_by_rollback_and_leaves_it_in_wal() {
     let f = Fixture::new();
-    write_run(
-        &f.store,
-        "first",
-        &(0..50)
-            .map(|i| line(&format!("o{i:04}"), "1", 1_000, "h", i))
-            .collect::<Vec<_>>(),
-    );
+    write_run(&f.store, "first", &lines("o", 50, 1_000, "h"));
     let first = f.load_ok("first", "merge");
     assert_eq!(counts(&first), [50, 0, 0, 0]);
     assert_eq!(journal_mode(&f), "wal", "readers read beside later loads");
@@ -327,7 +322,7 @@ fn the_first_load_of_a_new_file_journals_by_rollback_and_leaves_it_in_wal() {
         "the rollback journal is gone once the load committed"
     );
     // The next load opens an existing file: WAL as configured, and it works.
-    write_run(&f.store, "second", &[line("o0000", "1", 2_000, "h2", 0)]);
+    write_run(&f.store, "second", &[line("o000000", "1", 2_000, "h2", 0)]);
     let second = f.load_ok("second", "merge");
     assert_eq!(counts(&second), [0, 1, 0, 0]);
     assert_eq!(journal_mode(&f), "wal");
@@ -336,17 +331,9 @@ fn the_first_load_of_a_new_file_journals_by_rollback_and_leaves_it_in_wal() {
 #[test]
 fn a_first_load_of_a_new_file_killed_half_way_is_rolled_back_and_the_retry_loads_everything() {
     let f = Fixture::new();
-    let rows: Vec<Line> = (0..150_000)
-        .map(|i| line(&format!("k{i:06}"), "1", 1_000, "h", i))
-        .collect();
-    write_run(&f.store, "big", &rows);
-    let mut child = util::command("load")
-        .args(["--store", f.store.to_str().unwrap(), "--run-id", "big"])
-        .args(["--target", &f.target()])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    write_run(&f.store, "big", &lines("k", 150_000, 1_000, "h"));
+    let db = Db::Sqlite(f.target());
+    let mut child = db.spawn(&f, "big", "merge");
     let journal = f.db.with_extension("db-journal");
     let started = std::time::Instant::now();
     // Killed once the rows spill from the page cache into the file, which
@@ -372,22 +359,7 @@ fn a_first_load_of_a_new_file_killed_half_way_is_rolled_back_and_the_retry_loads
         "a killed first load leaves its rollback journal"
     );
     // Opening the file rolls the half-written load back.
-    let staged_tables: i64 = f
-        .db()
-        .query_row(
-            &format!("SELECT COUNT(*) FROM sqlite_master WHERE name = '{TABLE}'"),
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
-    let staged_rows: i64 = if staged_tables == 0 {
-        0
-    } else {
-        f.db()
-            .query_row(&format!("SELECT COUNT(*) FROM {TABLE}"), [], |r| r.get(0))
-            .unwrap()
-    };
-    assert_eq!(staged_rows, 0, "a killed load left rows behind");
+    assert!(table(&db).is_empty(), "a killed load left rows behind");
     let retried = f.load_ok("big", "merge");
     assert_eq!(counts(&retried), [150_000, 0, 0, 0]);
     assert_eq!(f.rows().len(), 150_000);
@@ -397,23 +369,9 @@ fn a_first_load_of_a_new_file_killed_half_way_is_rolled_back_and_the_retry_loads
 #[test]
 fn two_first_loads_racing_to_create_the_file_load_once_and_leave_it_in_wal() {
     let f = Fixture::new();
-    let rows: Vec<Line> = (0..3_000)
-        .map(|i| line(&format!("r{i:05}"), "1", 1_000, "h", i))
-        .collect();
-    write_run(&f.store, "r1", &rows);
-    let spawn = || {
-        util::command("load")
-            .args(["--store", f.store.to_str().unwrap(), "--run-id", "r1"])
-            .args([
-                "--target",
-                &format!("{}?busy_timeout_ms=120000", f.target()),
-            ])
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap()
-    };
-    let (a, b) = (spawn(), spawn());
+    write_run(&f.store, "r1", &lines("r", 3_000, 1_000, "h"));
+    let db = Db::Sqlite(f.target());
+    let (a, b) = (db.spawn(&f, "r1", "merge"), db.spawn(&f, "r1", "merge"));
     let mut total = [0u64; 4];
     for child in [a, b] {
         let out = child.wait_with_output().unwrap();

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use super::load_fixture::{Fixture, Line, counts, line, write_run};
+use super::load_fixture::{Fixture, counts, line, lines, write_run};
 use super::load_targets::{Db, audit, table, text};
 use crate::util;
 
@@ -53,12 +53,6 @@ fn load_ok(f: &Fixture, db: &Db, run: &str, mode: &str) -> [u64; 4] {
         db.name()
     );
     got
-}
-
-fn lines(prefix: &str, n: usize, updated: i64, hash: &str) -> Vec<Line> {
-    (0..n)
-        .map(|i| line(&format!("{prefix}{i:06}"), "1", updated, hash, i as i128))
-        .collect()
 }
 
 #[test]

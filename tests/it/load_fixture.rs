@@ -37,6 +37,13 @@ pub(crate) struct Line {
     pub sku: &'static str,
 }
 
+/// `n` staged lines, orders `<prefix>000000`… with item 1, all with `updated` and `hash`.
+pub(crate) fn lines(prefix: &str, n: usize, updated: i64, hash: &str) -> Vec<Line> {
+    (0..n)
+        .map(|i| line(&format!("{prefix}{i:06}"), "1", updated, hash, i as i128))
+        .collect()
+}
+
 pub(crate) fn line(order: &str, item: &str, updated: i64, hash: &str, total: i128) -> Line {
     Line {
         order: order.into(),
