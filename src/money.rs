@@ -43,12 +43,10 @@ pub fn parse(text: &str) -> Result<i128, &'static str> {
     if whole.len() > usize::from(PRECISION) - scale {
         return Err("is too large for DECIMAL(19,4)");
     }
-    let padded = format!("{whole}{significant:0<scale$}");
-    let units: i128 = if padded.is_empty() {
-        0
-    } else {
-        padded.parse().map_err(|_| "is not a decimal number")?
-    };
+    // At most 19 digits, all checked above: no overflow.
+    let units = (whole.bytes().chain(significant.bytes()))
+        .fold(0i128, |n, digit| n * 10 + i128::from(digit - b'0'))
+        * 10i128.pow((scale - significant.len()) as u32);
     Ok(if negative { -units } else { units })
 }
 

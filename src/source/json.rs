@@ -8,7 +8,7 @@
 //! kept array or object (item taxes, package ids) is copied out verbatim.
 
 use std::borrow::Cow;
-use std::fmt;
+use std::fmt::{self, Write as _};
 
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 
@@ -29,6 +29,22 @@ pub enum Number {
     Int(i64),
     UInt(u64),
     Float(f64),
+}
+
+impl Number {
+    /// The number as an `i64` when its JSON text is one (what parsing its
+    /// [`Display`](fmt::Display) text as an `i64` gives, without the text).
+    pub fn as_i64(&self) -> Option<i64> {
+        // 2^53: below it every integer is an f64 and printed as itself.
+        const EXACT: f64 = 9_007_199_254_740_992.0;
+        match *self {
+            Number::Int(n) => Some(n),
+            Number::UInt(n) => i64::try_from(n).ok(),
+            Number::Float(f) if f.fract() == 0.0 && f.abs() < EXACT => Some(f as i64),
+            // Rare: printed with the fewest digits that read back as f.
+            Number::Float(_) => self.to_string().parse().ok(),
+        }
+    }
 }
 
 impl fmt::Display for Number {
@@ -81,11 +97,10 @@ impl<'a> Json<'a> {
         match self {
             Json::Null => out.push_str("null"),
             Json::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-            Json::Number(n) => out.push_str(&n.to_string()),
-            Json::String(s) => {
-                // serde_json escapes exactly as JSON requires.
-                out.push_str(&serde_json::to_string(s.as_ref()).unwrap_or_default())
+            Json::Number(n) => {
+                let _ = write!(out, "{n}");
             }
+            Json::String(s) => push_quoted(out, s),
             Json::Array(items) => {
                 out.push('[');
                 for (i, item) in items.iter().enumerate() {
@@ -102,7 +117,7 @@ impl<'a> Json<'a> {
                     if i > 0 {
                         out.push(',');
                     }
-                    out.push_str(&serde_json::to_string(key.as_ref()).unwrap_or_default());
+                    push_quoted(out, key);
                     out.push(':');
                     value.write(out);
                 }
@@ -110,6 +125,37 @@ impl<'a> Json<'a> {
             }
         }
     }
+}
+
+/// Appends `text` as a JSON string, escaped as serde_json escapes it:
+/// `"` and `\\`, the short escapes of control characters, `\u00XX` for the
+/// other control characters; everything else as it is.
+fn push_quoted(out: &mut String, text: &str) {
+    out.reserve(text.len() + 2);
+    out.push('"');
+    let mut plain = 0;
+    for (at, byte) in text.bytes().enumerate() {
+        let escape = match byte {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0x08 => "\\b",
+            0x0c => "\\f",
+            0..=0x1f => "",
+            _ => continue,
+        };
+        out.push_str(&text[plain..at]);
+        if escape.is_empty() {
+            let _ = write!(out, "\\u{byte:04x}");
+        } else {
+            out.push_str(escape);
+        }
+        plain = at + 1;
+    }
+    out.push_str(&text[plain..]);
+    out.push('"');
 }
 
 impl<'de: 'a, 'a> de::Deserialize<'de> for Json<'a> {
@@ -168,7 +214,9 @@ impl<'de> Visitor<'de> for JsonVisitor {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Json<'de>, A::Error> {
-        let mut pairs = Vec::with_capacity(map.size_hint().unwrap_or(16));
+        // An order has about fifty keys, a line item thirty: room for them
+        // at once instead of growing (and copying) the pairs twice.
+        let mut pairs = Vec::with_capacity(map.size_hint().unwrap_or(32));
         while let Some(key) = map.next_key::<Key<'de>>()? {
             pairs.push((key.0, map.next_value()?));
         }
@@ -229,5 +277,45 @@ mod tests {
         assert_eq!(json.get("missing"), None);
         assert!(is_json(&json.to_json_text()));
         assert!(Json::parse("{not json").is_err());
+    }
+
+    #[test]
+    fn strings_are_written_back_as_serde_json_writes_them() {
+        let mut awkward: String = (0u8..0x80).map(char::from).collect();
+        awkward.push_str("\"quoted\" back\\slash café 😀 e\u{301} \u{2028}");
+        for text in [awkward.as_str(), "", "plain", "\u{1f}end", "\"", "\\"] {
+            let mut ours = String::new();
+            push_quoted(&mut ours, text);
+            assert_eq!(ours, serde_json::to_string(text).unwrap(), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn a_number_is_an_i64_exactly_when_its_text_parses_as_one() {
+        let numbers = [
+            "0",
+            "-0",
+            "1619611561",
+            "-5",
+            "9223372036854775807",
+            "-9223372036854775808",
+            "9223372036854775808",
+            "18446744073709551615",
+            "1619611561.0",
+            "1619611561.5",
+            "-0.0",
+            "1e3",
+            "1e19",
+            "-9.223372036854775808e18",
+            "9.223372036854775807e18",
+            "0.1",
+            "123456789012345678901234567890",
+        ];
+        for text in numbers {
+            let Json::Number(n) = Json::parse(text).unwrap() else {
+                panic!("{text} is a number")
+            };
+            assert_eq!(n.as_i64(), n.to_string().parse::<i64>().ok(), "{text}");
+        }
     }
 }

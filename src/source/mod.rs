@@ -186,7 +186,7 @@ pub trait Flattener: Sync {
     fn flatten<'a>(
         &self,
         payload: &'a str,
-        context: &RowContext,
+        context: &RowContext<'a>,
         notes: &mut Notes,
     ) -> Result<Flat<'a>, Bad>;
 }

@@ -85,9 +85,9 @@ pub fn convert<'a>(
             _ => Converted::Invalid,
         },
         Kind::Int => match value {
-            Json::Number(n) => match n.to_string().parse::<i32>() {
-                Ok(n) => Converted::Cell(Cell::Int(n)),
-                Err(_) => Converted::Invalid,
+            Json::Number(n) => match n.as_i64().and_then(|n| i32::try_from(n).ok()) {
+                Some(n) => Converted::Cell(Cell::Int(n)),
+                None => Converted::Invalid,
             },
             _ => Converted::Invalid,
         },
@@ -138,7 +138,7 @@ pub fn fit(text: &str, max: usize) -> Option<usize> {
 
 fn time<'a>(value: &Json<'a>) -> Converted<'a> {
     let seconds = match value {
-        Json::Number(n) => n.to_string().parse::<i64>().ok(),
+        Json::Number(n) => n.as_i64(),
         Json::String(s) if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) => s.parse().ok(),
         _ => None,
     };

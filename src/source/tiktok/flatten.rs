@@ -12,7 +12,6 @@
 //! its first line (counted).
 
 use std::borrow::Cow;
-use std::collections::HashSet;
 
 use sha2::{Digest, Sha256};
 
@@ -26,7 +25,7 @@ use crate::transform::cell::{self, Bad, Cell, Converted};
 /// per column of [`COLUMNS`].
 pub fn flatten<'a>(
     payload: &'a str,
-    context: &RowContext,
+    context: &RowContext<'a>,
     notes: &mut Notes,
 ) -> Result<Flat<'a>, Bad> {
     let order = Json::parse(payload)
@@ -38,7 +37,7 @@ pub fn flatten<'a>(
     let mut unmapped = Vec::new();
     let mut order_slots = vec![None; plan.order_slots];
     plan.order
-        .resolve(fields, &mut order_slots, "", &mut unmapped);
+        .resolve(fields, &mut order_slots, &mut String::new(), &mut unmapped);
     let items = match order.get("line_items") {
         Some(Json::Array(items)) if !items.is_empty() => items,
         Some(Json::Array(_)) | None | Some(Json::Null) => {
@@ -53,8 +52,8 @@ pub fn flatten<'a>(
     };
     let mut shared = Row::new();
     let districts = districts(order_slots[plan.district_slot]);
-    for (index, read) in plan.reads.iter().enumerate() {
-        let value = match *read {
+    for &index in &plan.order_columns {
+        let value = match plan.reads[index] {
             Read::Order(slot) => convert(index, order_slots[slot])?,
             Read::OrderJson(slot) => json_text(index, order_slots[slot]),
             Read::District(level) => {
@@ -66,8 +65,11 @@ pub fn flatten<'a>(
         shared.set(index, value, context);
     }
     let mut rows = Vec::with_capacity(items.len());
-    let mut seen_items = HashSet::with_capacity(items.len());
+    // Orders hold a few line items: a list beats hashing each id.
+    let mut seen_items: Vec<Cow<'a, str>> = Vec::with_capacity(items.len());
+    let mut item_slots = vec![None; plan.item_slots];
     let mut item_unmapped = Vec::new();
+    let mut item_prefix = String::from("line_items[].");
     for item in items {
         let Some(item_fields) = item.as_object() else {
             return Err(Bad::new(
@@ -75,36 +77,35 @@ pub fn flatten<'a>(
                 format!("a line item is not an object: {}", item.to_json_text()),
             ));
         };
-        let mut item_slots = vec![None; plan.item_slots];
+        item_slots.fill(None);
         plan.item.resolve(
             item_fields,
             &mut item_slots,
-            "line_items[].",
+            &mut item_prefix,
             &mut item_unmapped,
         );
         let mut row = Row::new();
-        for (index, read) in plan.reads.iter().enumerate() {
-            let value = match *read {
+        for &index in &plan.item_columns {
+            let value = match plan.reads[index] {
                 Read::Item(slot) => convert(index, item_slots[slot])?,
                 Read::ItemJson(slot) => json_text(index, item_slots[slot]),
                 Read::ItemTaxTotal(slot) => Converted::Cell(item_tax_total(item_slots[slot])?),
-                Read::RunId => Converted::Cell(Cell::Text(Cow::Owned(context.run_id.to_owned()))),
-                Read::Shop => {
-                    Converted::Cell(Cell::Text(Cow::Owned(context.shop_cipher.to_owned())))
-                }
+                Read::RunId => Converted::Cell(Cell::Text(Cow::Borrowed(context.run_id))),
+                Read::Shop => Converted::Cell(Cell::Text(Cow::Borrowed(context.shop_cipher))),
                 Read::UnitQuantity => Converted::Cell(Cell::Int(1)),
                 _ => continue,
             };
             row.set(index, value, context);
         }
         let item_id = match &row.cells[ITEM_ID] {
-            Cell::Text(id) => id.to_string(),
+            Cell::Text(id) => id.clone(),
             _ => return Err(Bad::new("missing_field", "item_id is missing")),
         };
-        if !seen_items.insert(item_id) {
+        if seen_items.contains(&item_id) {
             notes.duplicate_items += 1;
             continue;
         }
+        seen_items.push(item_id);
         rows.push(row.finish(&shared, notes));
     }
     item_unmapped.sort_unstable();
@@ -138,7 +139,7 @@ impl<'a> Row<'a> {
         }
     }
 
-    fn set(&mut self, index: usize, value: Converted<'a>, context: &RowContext) {
+    fn set(&mut self, index: usize, value: Converted<'a>, context: &RowContext<'a>) {
         let cell = match value {
             Converted::Cell(cell) => cell,
             Converted::Truncated(cell) => {
@@ -269,7 +270,9 @@ fn item_tax_total(taxes: Option<&Json<'_>>) -> Result<Cell<'static>, Bad> {
 /// A hash of every content cell: the same order read again gives the same
 /// hash whatever run it came in, so `etl_batch_id` is left out.
 fn row_hash(own: &[Cell], shared: &[Cell]) -> String {
-    let mut hasher = Sha256::new();
+    // The bytes are gathered first and hashed at once: a hasher fed a few
+    // bytes at a time spends more on its buffer than on hashing.
+    let mut bytes = Vec::with_capacity(4096);
     for ((read, own), shared) in PLAN.reads.iter().zip(own).zip(shared) {
         if matches!(read, Read::RunId | Read::RowHash) {
             continue;
@@ -279,28 +282,30 @@ fn row_hash(own: &[Cell], shared: &[Cell]) -> String {
             own => own,
         };
         match cell {
-            Cell::Null => hasher.update([0u8]),
+            Cell::Null => bytes.push(0),
             Cell::Text(s) => {
-                hasher.update([1u8]);
-                hasher.update((s.len() as u64).to_le_bytes());
-                hasher.update(s.as_bytes());
+                bytes.push(1);
+                bytes.extend_from_slice(&(s.len() as u64).to_le_bytes());
+                bytes.extend_from_slice(s.as_bytes());
             }
             Cell::Money(v) => {
-                hasher.update([2u8]);
-                hasher.update(v.to_le_bytes());
+                bytes.push(2);
+                bytes.extend_from_slice(&v.to_le_bytes());
             }
             Cell::Time(v) => {
-                hasher.update([3u8]);
-                hasher.update(v.to_le_bytes());
+                bytes.push(3);
+                bytes.extend_from_slice(&v.to_le_bytes());
             }
-            Cell::Bool(b) => hasher.update([4u8, u8::from(*b)]),
+            Cell::Bool(b) => bytes.extend_from_slice(&[4, u8::from(*b)]),
             Cell::Int(v) => {
-                hasher.update([5u8]);
-                hasher.update(v.to_le_bytes());
+                bytes.push(5);
+                bytes.extend_from_slice(&v.to_le_bytes());
             }
         }
     }
-    hex::encode(hasher.finalize())
+    let mut hex = [0u8; 64];
+    hex::encode_to_slice(Sha256::digest(&bytes), &mut hex).expect("64 digits for 32 bytes");
+    hex.iter().map(|&b| char::from(b)).collect()
 }
 
 #[cfg(test)]

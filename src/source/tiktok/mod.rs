@@ -124,7 +124,7 @@ impl Flattener for TikTokOrders {
     fn flatten<'a>(
         &self,
         payload: &'a str,
-        context: &RowContext,
+        context: &RowContext<'a>,
         notes: &mut Notes,
     ) -> Result<Flat<'a>, Bad> {
         flatten::flatten(payload, context, notes)

@@ -4,6 +4,7 @@
 //! nobody reads is noted as unmapped (how users learn TikTok added a field).
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::LazyLock;
 
 use crate::schema::staged::{COLUMNS, Origin};
@@ -33,7 +34,31 @@ pub(super) enum Read {
 /// The keys of one kind of object (the order, a line item, `payment`, …).
 #[derive(Debug, Default)]
 pub(super) struct Node {
-    keys: HashMap<&'static str, Entry>,
+    keys: HashMap<&'static str, Entry, BuildHasherDefault<Fnv>>,
+}
+
+/// FNV-1a: every key of every order is looked up, and the keys are short
+/// and ours (no untrusted input chooses the table's keys), so a simple
+/// hash beats the default SipHash, which resists flooding we cannot meet.
+#[derive(Debug)]
+pub(super) struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Fnv {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Hasher for Fnv {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
 }
 
 #[derive(Debug)]
@@ -52,6 +77,10 @@ pub(super) struct Plan {
     pub item_slots: usize,
     /// One per column of [`COLUMNS`], in order.
     pub reads: Vec<Read>,
+    /// The columns an order's own values fill, and those each line item
+    /// fills: each row visits only its own.
+    pub order_columns: Vec<usize>,
+    pub item_columns: Vec<usize>,
     /// The order slot of `recipient_address.district_info`.
     pub district_slot: usize,
 }
@@ -71,7 +100,7 @@ impl Plan {
             &mut order_slots,
             "recipient_address.district_info",
         );
-        let reads = COLUMNS
+        let reads: Vec<Read> = COLUMNS
             .iter()
             .map(|c| match c.origin {
                 Origin::RunId => Read::RunId,
@@ -92,12 +121,33 @@ impl Plan {
             })
             .collect();
         order.keys.insert("line_items", Entry::Handled);
+        let columns_where = |level: fn(&Read) -> bool| -> Vec<usize> {
+            (reads.iter().enumerate())
+                .filter(|(_, r)| level(r))
+                .map(|(i, _)| i)
+                .collect()
+        };
+        let order_columns =
+            columns_where(|r| matches!(r, Read::Order(_) | Read::OrderJson(_) | Read::District(_)));
+        let item_columns = columns_where(|r| {
+            matches!(
+                r,
+                Read::Item(_)
+                    | Read::ItemJson(_)
+                    | Read::ItemTaxTotal(_)
+                    | Read::RunId
+                    | Read::Shop
+                    | Read::UnitQuantity
+            )
+        });
         Plan {
             order,
             item,
             order_slots,
             item_slots,
             reads,
+            order_columns,
+            item_columns,
             district_slot,
         }
     }
@@ -134,12 +184,13 @@ impl Node {
     }
 
     /// Puts each value of `object` in its slot; every key not in the plan
-    /// is added to `unmapped` as a path under `prefix` (e.g. `payment.`).
+    /// is added to `unmapped` as a path under `prefix` (e.g. `payment.`),
+    /// which is left as it was given.
     pub fn resolve<'o, 'a>(
         &self,
         object: &'o [(std::borrow::Cow<'a, str>, Json<'a>)],
         slots: &mut [Option<&'o Json<'a>>],
-        prefix: &str,
+        prefix: &mut String,
         unmapped: &mut Vec<String>,
     ) {
         for (key, value) in object {
@@ -149,7 +200,11 @@ impl Node {
                 // fields are simply absent.
                 Some(Entry::Nested(node)) => {
                     if let Some(inner) = value.as_object() {
-                        node.resolve(inner, slots, &format!("{prefix}{key}."), unmapped);
+                        let outer = prefix.len();
+                        prefix.push_str(key);
+                        prefix.push('.');
+                        node.resolve(inner, slots, prefix, unmapped);
+                        prefix.truncate(outer);
                     }
                 }
                 Some(Entry::Handled) => {}
@@ -174,8 +229,12 @@ mod tests {
         .unwrap();
         let mut slots = vec![None; plan.order_slots];
         let mut unmapped = Vec::new();
-        plan.order
-            .resolve(order.as_object().unwrap(), &mut slots, "", &mut unmapped);
+        plan.order.resolve(
+            order.as_object().unwrap(),
+            &mut slots,
+            &mut String::new(),
+            &mut unmapped,
+        );
         assert_eq!(unmapped, ["payment.brand_new_fee", "surprise"]);
         let id_slot = plan
             .reads
