@@ -70,6 +70,7 @@ pub fn flatten<'a>(
     let mut item_slots = vec![None; plan.item_slots];
     let mut item_unmapped = Vec::new();
     let mut item_prefix = String::from("line_items[].");
+    let mut hashed = Vec::new();
     for item in items {
         let Some(item_fields) = item.as_object() else {
             return Err(Bad::new(
@@ -106,7 +107,7 @@ pub fn flatten<'a>(
             continue;
         }
         seen_items.push(item_id);
-        rows.push(row.finish(&shared, notes));
+        rows.push(row.finish(&shared, notes, &mut hashed));
     }
     item_unmapped.sort_unstable();
     item_unmapped.dedup();
@@ -168,8 +169,14 @@ impl<'a> Row<'a> {
     }
 
     /// A line item's cells completed with the row's flags (its own changes
-    /// and the order's) and its content hash over the whole row.
-    fn finish(mut self, shared: &Row<'a>, notes: &mut Notes) -> Vec<Cell<'a>> {
+    /// and the order's) and its content hash over the whole row (`scratch`
+    /// holds the bytes hashed).
+    fn finish(
+        mut self,
+        shared: &Row<'a>,
+        notes: &mut Notes,
+        scratch: &mut Vec<u8>,
+    ) -> Vec<Cell<'a>> {
         self.count(notes, 1);
         let flags: Vec<String> = (shared.truncated.iter().chain(&self.truncated))
             .map(|&i| format!("truncated:{}", COLUMNS[i].name))
@@ -184,7 +191,7 @@ impl<'a> Row<'a> {
                     self.cells[index] = Cell::Text(Cow::Owned(flags.join(";")));
                 }
                 Read::RowHash => {
-                    let hash = row_hash(&self.cells, &shared.cells);
+                    let hash = row_hash(&self.cells, &shared.cells, scratch);
                     self.cells[index] = Cell::Text(Cow::Owned(hash));
                 }
                 _ => {}
@@ -269,10 +276,10 @@ fn item_tax_total(taxes: Option<&Json<'_>>) -> Result<Cell<'static>, Bad> {
 
 /// A hash of every content cell: the same order read again gives the same
 /// hash whatever run it came in, so `etl_batch_id` is left out.
-fn row_hash(own: &[Cell], shared: &[Cell]) -> String {
+fn row_hash(own: &[Cell], shared: &[Cell], bytes: &mut Vec<u8>) -> String {
     // The bytes are gathered first and hashed at once: a hasher fed a few
     // bytes at a time spends more on its buffer than on hashing.
-    let mut bytes = Vec::with_capacity(4096);
+    bytes.clear();
     for ((read, own), shared) in PLAN.reads.iter().zip(own).zip(shared) {
         if matches!(read, Read::RunId | Read::RowHash) {
             continue;
@@ -304,7 +311,7 @@ fn row_hash(own: &[Cell], shared: &[Cell]) -> String {
         }
     }
     let mut hex = [0u8; 64];
-    hex::encode_to_slice(Sha256::digest(&bytes), &mut hex).expect("64 digits for 32 bytes");
+    hex::encode_to_slice(Sha256::digest(&*bytes), &mut hex).expect("64 digits for 32 bytes");
     hex.iter().map(|&b| char::from(b)).collect()
 }
 

@@ -31,6 +31,32 @@ pub(super) enum Read {
     RowHash,
 }
 
+/// Which cells a column's value is set in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Level {
+    /// Once per order, shared by its rows.
+    Order,
+    /// In each line item's row.
+    Item,
+    /// Last, over the finished row (flags, hash).
+    Row,
+}
+
+impl Read {
+    fn level(self) -> Level {
+        match self {
+            Read::Order(_) | Read::OrderJson(_) | Read::District(_) => Level::Order,
+            Read::Item(_)
+            | Read::ItemJson(_)
+            | Read::ItemTaxTotal(_)
+            | Read::RunId
+            | Read::Shop
+            | Read::UnitQuantity => Level::Item,
+            Read::Flags | Read::RowHash => Level::Row,
+        }
+    }
+}
+
 /// The keys of one kind of object (the order, a line item, `payment`, …).
 #[derive(Debug, Default)]
 pub(super) struct Node {
@@ -121,25 +147,14 @@ impl Plan {
             })
             .collect();
         order.keys.insert("line_items", Entry::Handled);
-        let columns_where = |level: fn(&Read) -> bool| -> Vec<usize> {
+        let columns_of = |level: Level| -> Vec<usize> {
             (reads.iter().enumerate())
-                .filter(|(_, r)| level(r))
+                .filter(|(_, r)| r.level() == level)
                 .map(|(i, _)| i)
                 .collect()
         };
-        let order_columns =
-            columns_where(|r| matches!(r, Read::Order(_) | Read::OrderJson(_) | Read::District(_)));
-        let item_columns = columns_where(|r| {
-            matches!(
-                r,
-                Read::Item(_)
-                    | Read::ItemJson(_)
-                    | Read::ItemTaxTotal(_)
-                    | Read::RunId
-                    | Read::Shop
-                    | Read::UnitQuantity
-            )
-        });
+        let order_columns = columns_of(Level::Order);
+        let item_columns = columns_of(Level::Item);
         Plan {
             order,
             item,
