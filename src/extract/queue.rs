@@ -55,16 +55,19 @@ struct QueueState {
 }
 
 impl Queue {
-    pub(super) fn new(first: Slice) -> Queue {
+    pub(super) fn new(first: Vec<Slice>) -> Queue {
         Queue {
             state: Mutex::new(QueueState {
-                pending: VecDeque::from([Job {
-                    slice: Arc::new(first),
-                    known: None,
-                }]),
+                made: first.len() as u64,
+                pending: first
+                    .into_iter()
+                    .map(|slice| Job {
+                        slice: Arc::new(slice),
+                        known: None,
+                    })
+                    .collect(),
                 active: Vec::new(),
                 open: Vec::new(),
-                made: 1,
                 rereads: 0,
                 idle: 0,
             }),
@@ -82,9 +85,16 @@ impl Queue {
     }
 
     /// The next slice to sweep; `None` when every slice is done. With none
-    /// waiting, asks the biggest one being swept to split, and waits; with
-    /// none being swept either, re-reads the open parts.
-    pub(super) async fn next(&self, min_to_split: u64) -> Option<Job> {
+    /// waiting, asks the biggest one being swept to split (unless
+    /// `rate_bound` says the shop's requests already wait for the rate: a
+    /// split would only add one more waiting, and its slices each end with
+    /// a page that is not full), and waits; with none being swept either,
+    /// re-reads the open parts.
+    pub(super) async fn next(
+        &self,
+        min_to_split: u64,
+        rate_bound: impl Fn() -> bool,
+    ) -> Option<Job> {
         let mut waiting = false;
         loop {
             // Registered before the state is looked at, so a change made
@@ -108,7 +118,9 @@ impl Queue {
                 }
                 state.idle += 1;
                 waiting = true;
-                if let Some(biggest) = state
+                if rate_bound() {
+                    // Looked at again after the timeout below.
+                } else if let Some(biggest) = state
                     .active
                     .iter()
                     // A slice not measured yet (no page back) is not asked:
@@ -143,18 +155,39 @@ impl Queue {
     }
 
     /// Orders per slice to aim at for a slice of `total` orders: at most
-    /// [`SLICE_TARGET`]; when workers wait with nothing left to take (at the
-    /// start, and at the end of the shop, where the last slices would
-    /// otherwise be read by one worker each), a share for each of them,
-    /// but no less than `least`.
-    pub(super) fn split_target(&self, total: u64, least: u64) -> u64 {
+    /// [`SLICE_TARGET`], and no less than `least`. Once no slice waits, the
+    /// slices being swept are all that is left: the orders left in them
+    /// shared by the requests in flight the rate takes (`concurrency`, from
+    /// the shop's pace), so that no slice is still read page after page
+    /// when the others are done. Without that measure, when workers wait
+    /// with nothing to take, a share for each of them. Not while the shop's
+    /// requests wait for the rate (`rate_bound`).
+    pub(super) fn split_target(
+        &self,
+        total: u64,
+        least: u64,
+        concurrency: Option<f64>,
+        rate_bound: bool,
+    ) -> u64 {
         let state = self.lock();
-        if state.idle > 0 && state.pending.is_empty() {
-            let share = total / (state.idle as u64 + 1);
-            share.clamp(least.min(SLICE_TARGET), SLICE_TARGET)
-        } else {
-            SLICE_TARGET
+        if !state.pending.is_empty() {
+            return SLICE_TARGET;
         }
+        let share = match concurrency {
+            Some(concurrency) => {
+                let left = state.active.iter().try_fold(0u64, |sum, (s, _)| {
+                    // A slice not measured yet: no basis to share on.
+                    (s.remaining() != u64::MAX).then(|| sum + s.remaining())
+                });
+                match left {
+                    Some(left) => (left as f64 / concurrency.max(1.0)) as u64,
+                    None => return SLICE_TARGET,
+                }
+            }
+            None if rate_bound || state.idle == 0 => return SLICE_TARGET,
+            None => total / (state.idle as u64 + 1),
+        };
+        share.clamp(least.min(SLICE_TARGET), SLICE_TARGET)
     }
 
     pub(super) fn push(&self, start: i64, end: i64, known: Option<Arc<Versions>>) {
@@ -219,4 +252,81 @@ fn merge_adjacent(mut parts: Vec<Open>) -> Vec<Open> {
         }
     }
     merged
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_window_starts_as_equal_slices_that_cover_it() {
+        let slices = Slice::first_slices(100, 1_100, 16);
+        assert_eq!(slices.len(), 16);
+        assert_eq!(slices[0].start, 100);
+        assert_eq!(slices[15].end(), 1_100);
+        for pair in slices.windows(2) {
+            assert_eq!(pair[0].end(), pair[1].start, "no gap, no overlap");
+            assert!(pair[0].end() > pair[0].start);
+        }
+        // A window shorter than the workers: one slice per second.
+        let short = Slice::first_slices(100, 103, 16);
+        let bounds: Vec<_> = short.iter().map(|s| (s.start, s.end())).collect();
+        assert_eq!(bounds, [(100, 101), (101, 102), (102, 103)]);
+        assert_eq!(Slice::first_slices(5, 5, 16).len(), 1);
+    }
+
+    #[tokio::test]
+    async fn at_the_end_slices_are_cut_to_what_the_requests_in_flight_read() {
+        let queue = Queue::new(Slice::first_slices(0, 1_000, 4));
+        assert_eq!(queue.slices(), 4);
+        let never = || false;
+        // Slices still waiting: they are what workers take next.
+        assert_eq!(
+            queue.split_target(3_000, 200, Some(15.0), false),
+            SLICE_TARGET
+        );
+        let mut jobs = Vec::new();
+        for _ in 0..4 {
+            jobs.push(queue.next(200, never).await.expect("a slice"));
+        }
+        // Every slice is being swept, one not measured yet: no basis.
+        for (job, left) in jobs.iter().zip([3_000, 1_500, 600]) {
+            job.slice.measured(left);
+        }
+        assert_eq!(
+            queue.split_target(3_000, 200, Some(15.0), false),
+            SLICE_TARGET
+        );
+        jobs[3].slice.measured(900);
+        // 6,000 orders left, 15 requests in flight: 400 each.
+        assert_eq!(queue.split_target(3_000, 200, Some(15.0), false), 400);
+        // Never below `least`, never above the slice target.
+        assert_eq!(queue.split_target(3_000, 200, Some(100.0), false), 200);
+        assert_eq!(
+            queue.split_target(3_000, 200, Some(1.0), false),
+            SLICE_TARGET
+        );
+        // Without a measured pace: only for workers waiting with nothing
+        // to take, and not while requests wait for the rate.
+        assert_eq!(queue.split_target(3_000, 200, None, false), SLICE_TARGET);
+    }
+
+    #[tokio::test]
+    async fn without_a_pace_waiting_workers_get_a_share_unless_the_rate_holds_back() {
+        let queue = Arc::new(Queue::new(Slice::first_slices(0, 1_000, 1)));
+        let job = queue.next(200, || false).await.expect("the slice");
+        job.slice.measured(3_000);
+        // A second worker finds nothing to take and waits.
+        let waiter = {
+            let queue = Arc::clone(&queue);
+            tokio::spawn(async move { queue.next(200, || false).await.is_some() })
+        };
+        while queue.lock().idle == 0 {
+            tokio::task::yield_now().await;
+        }
+        assert_eq!(queue.split_target(3_000, 200, None, false), 1_500);
+        assert_eq!(queue.split_target(3_000, 200, None, true), SLICE_TARGET);
+        queue.done(&job.slice, None);
+        assert!(!waiter.await.unwrap(), "nothing left: the waiter is done");
+    }
 }

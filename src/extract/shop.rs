@@ -1,19 +1,24 @@
 //! One shop: its window swept in slices by several workers at once, every
 //! page written to the shop's Parquet file through a bounded channel.
 //!
-//! The shop starts as one slice. Its first page's `total_count` splits it
-//! into a slice for each worker, of at most [`SLICE_TARGET`](super::queue::SLICE_TARGET) orders (a
-//! sweep remembers the orders of its slice, so this bounds memory; a sweep
-//! reads only first pages, so the result cap a query reportedly has, §11 of
-//! the API reference, does not bound it). Each slice ends with a page that
-//! is not full, so fewer slices cost fewer requests. When workers wait
-//! with nothing to take, the next page of a slice splits it into a share
-//! for each (at least [`LEAST_PAGES`] pages), and the slice with the most
-//! orders left is asked to hand over its second half: the last orders of a
-//! shop are not read by one worker page after page while the others wait.
-//! Workers wait on the shop's pacer, so more workers than the rate needs
-//! cost nothing. Pages go to one writer through a channel of a few
-//! batches: memory does not grow with the number of orders.
+//! The shop starts as one slice per worker, of equal length, so that the
+//! first requests go out together (a window of a handful of orders costs a
+//! request per worker, not one; read in one round trip all the same). A
+//! slice's first page tells its `total_count`; one of more than
+//! [`SLICE_TARGET`](super::queue::SLICE_TARGET) orders is split (a sweep
+//! remembers the orders of its slice, so this bounds memory; a sweep reads
+//! only first pages, so the result cap a query reportedly has, §11 of the
+//! API reference, does not bound it). Each slice ends with a page that is
+//! not full, so fewer slices cost fewer requests. Once no slice waits to be
+//! taken, a slice is cut to its share of the orders left, shared by the
+//! requests in flight the rate takes (rate × latency, from the shop's
+//! pacer): no slice is still read page after page when the others are
+//! done. A worker with nothing to take also asks the slice with the most
+//! orders left to hand over its second half, unless the shop's requests
+//! already wait for the rate. Workers wait on the shop's pacer, so more
+//! workers than the rate needs cost nothing. Pages go to one writer
+//! through a channel of a few batches: memory does not grow with the
+//! number of orders.
 //!
 //! **Slices finished while others run.** An order updated during the run
 //! takes the server's "now" as its `update_time`. Normally that is past the
@@ -80,13 +85,17 @@ pub(super) async fn extract<S: OrderSource>(
         raw::schema(),
     )?;
     let (tx, rx) = mpsc::channel::<RecordBatch>(CHANNEL_BATCHES);
-    let queue = Queue::new(Slice::new(since, until));
-    let workers: Vec<_> = (0..config.workers_per_shop.max(1))
+    let workers = config.workers_per_shop.max(1);
+    let queue = Queue::new(Slice::first_slices(since, until, workers));
+    let pace = || source.pace(shop);
+    let workers: Vec<_> = (0..workers)
         .map(|_| {
             let sink = Worker {
                 shop,
                 tx: tx.clone(),
                 queue: &queue,
+                pace: &pace,
+                workers,
                 progress,
                 window_end: until,
                 page_size: config.page_size.get(),
@@ -122,7 +131,10 @@ fn add(a: SweepStats, b: SweepStats) -> SweepStats {
         emitted: a.emitted + b.emitted,
         duplicates: a.duplicates + b.duplicates,
         crowded_seconds: a.crowded_seconds + b.crowded_seconds,
-        first_total: a.first_total.or(b.first_total),
+        first_total: match (a.first_total, b.first_total) {
+            (Some(a), Some(b)) => Some(a + b),
+            (a, b) => a.or(b),
+        },
     }
 }
 
@@ -184,6 +196,10 @@ struct Worker<'a> {
     shop: &'a ShopCipher,
     tx: mpsc::Sender<RecordBatch>,
     queue: &'a Queue,
+    /// How the shop's requests are paced right now.
+    pace: &'a (dyn Fn() -> Option<ShopPace> + Sync),
+    /// The shop's workers: requests in flight at most.
+    workers: usize,
     progress: &'a Progress,
     window_end: i64,
     page_size: u32,
@@ -207,7 +223,7 @@ impl Worker<'_> {
             sent_after: &self.sent_after,
             last_total: &self.last_total,
         };
-        while let Some(job) = self.queue.next(min_to_split).await {
+        while let Some(job) = self.queue.next(min_to_split, || self.rate_bound()).await {
             *self.lock_job() = JobState {
                 known: job.known,
                 written: Versions::new(),
@@ -219,6 +235,12 @@ impl Worker<'_> {
         }
         total.duplicates += self.known_dropped.load(Ordering::Relaxed);
         Ok(total)
+    }
+
+    /// Whether the shop's requests wait for the rate right now: then more
+    /// slices would not read faster.
+    fn rate_bound(&self) -> bool {
+        (self.pace)().is_some_and(|p| p.waiting > 0)
     }
 
     fn lock_job(&self) -> std::sync::MutexGuard<'_, JobState> {
@@ -301,7 +323,12 @@ impl SweepSink for Worker<'_> {
     fn split_target(&self) -> u64 {
         let total = self.last_total.load(Ordering::Acquire);
         let least = u64::from(self.page_size) * LEAST_PAGES;
-        self.queue.split_target(total, least)
+        let pace = (self.pace)();
+        let concurrency = pace
+            .and_then(|p| p.concurrency)
+            .map(|c| c.min(self.workers as f64));
+        self.queue
+            .split_target(total, least, concurrency, self.rate_bound())
     }
 }
 

@@ -73,6 +73,9 @@ pub(super) struct Slice {
     /// The latest `total_count` of `[low, end)`: the orders left.
     remaining: AtomicU64,
     split_wanted: AtomicBool,
+    /// One of the slices the window started as: the `total_count` of its
+    /// first page is part of the window's.
+    first: bool,
 }
 
 impl Slice {
@@ -83,16 +86,36 @@ impl Slice {
             low: AtomicI64::new(start),
             remaining: AtomicU64::new(u64::MAX),
             split_wanted: AtomicBool::new(false),
+            first: false,
         }
+    }
+
+    /// `[since, until)` cut into `parts` slices of equal length (each at
+    /// least a second), the slices a shop's window starts as.
+    pub fn first_slices(since: i64, until: i64, parts: usize) -> Vec<Slice> {
+        let span = (until - since).max(1);
+        let parts = (parts.max(1) as i64).min(span);
+        (0..parts)
+            .map(|i| Slice {
+                first: true,
+                ..Slice::new(since + span * i / parts, since + span * (i + 1) / parts)
+            })
+            .collect()
     }
 
     pub fn end(&self) -> i64 {
         self.end.load(Ordering::Acquire)
     }
 
-    /// The orders believed left, for choosing which slice to split.
+    /// The orders believed left, for choosing which slice to split
+    /// (`u64::MAX` before the first page).
     pub fn remaining(&self) -> u64 {
         self.remaining.load(Ordering::Relaxed)
+    }
+
+    /// A page said `total` orders are left in `[low, end)`.
+    pub fn measured(&self, total: u64) {
+        self.remaining.store(total, Ordering::Relaxed);
     }
 
     /// Asks the sweeping worker to hand over the second half of what is left.
@@ -130,7 +153,8 @@ pub(super) struct SweepStats {
     pub duplicates: u64,
     /// Crowded seconds read with page tokens.
     pub crowded_seconds: u64,
-    /// `total_count` of the first query, when the slice was the whole window.
+    /// `total_count` of the first query of the slices the window started
+    /// as: the orders in the window at the start.
     pub first_total: Option<u64>,
 }
 
@@ -152,11 +176,11 @@ pub(super) async fn sweep<S: OrderSource, K: SweepSink>(
         }
         let page = search(source, shop, low, end, None, page_size).await?;
         stats.pages += 1;
-        if stats.pages == 1 {
+        if stats.pages == 1 && slice.first {
             stats.first_total = page.total_count;
         }
         if let Some(total) = page.total_count {
-            slice.remaining.store(total, Ordering::Relaxed);
+            slice.measured(total);
         }
         let more_pages =
             page.next_cursor.is_some() && page.total_count.is_none_or(|t| t > u64::from(page_size));
@@ -206,10 +230,15 @@ async fn search<S: OrderSource>(
     page_size: u32,
 ) -> Result<RecordPage, ExtractError> {
     let window = window(low, end);
-    source
+    let page = source
         .search(shop, &window, cursor, page_size)
         .await
-        .map_err(ExtractError::from_source::<S>)
+        .map_err(ExtractError::from_source::<S>)?;
+    tracing::trace!(
+        shop = %shop, low, end, token = cursor.is_some(), orders = page.records.len(),
+        total_count = page.total_count, "page"
+    );
+    Ok(page)
 }
 
 fn window(since: i64, until: i64) -> Window {

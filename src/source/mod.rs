@@ -76,6 +76,11 @@ pub struct ShopPace {
     pub throttled: u64,
     /// Requests per second.
     pub rate: f64,
+    /// Requests of the shop waiting for their turn right now.
+    pub waiting: usize,
+    /// Requests in flight it takes to keep to the rate (rate × latency),
+    /// once an answer came.
+    pub concurrency: Option<f64>,
 }
 
 /// What extract needs from a marketplace.

@@ -112,12 +112,13 @@ impl ApiClient {
                 Some((pacer, key)) => Some(pacer.acquire(key).await),
                 None => None,
             };
+            let sent = Instant::now();
             let attempt = self.attempt(call).await;
             drop(slot);
             let (error, after, cause) = match attempt {
                 Attempt::Answer(answer) => {
                     if let Some((pacer, key)) = pacing {
-                        pacer.succeeded(key);
+                        pacer.succeeded(key, sent.elapsed());
                     }
                     return Ok(answer);
                 }

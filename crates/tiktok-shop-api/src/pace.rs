@@ -20,6 +20,7 @@
 //! the rate, because the bucket keeps that bit of a token for the next one.
 
 use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -68,6 +69,20 @@ pub struct PaceStats {
     pub throttled: u64,
     /// The rate at the time of asking, requests per second.
     pub rate: f64,
+    /// Requests waiting for their turn at the time of asking: when some
+    /// are, the rate (not the number of requests ready) is what holds the
+    /// key back.
+    pub waiting: usize,
+    /// How long answers take once a request is let through (a moving
+    /// average), once one came.
+    pub latency: Option<Duration>,
+}
+
+impl PaceStats {
+    /// Requests in flight it takes to keep to the rate: rate × latency.
+    pub fn concurrency(&self) -> Option<f64> {
+        self.latency.map(|l| self.rate * l.as_secs_f64())
+    }
 }
 
 /// Paces requests per key (a shop) and caps the requests in flight.
@@ -82,6 +97,25 @@ pub struct Pacer {
 struct Key {
     bucket: Mutex<Bucket>,
     line: tokio::sync::Mutex<()>,
+    /// Requests in [`Pacer::acquire`] that have not got their slot yet.
+    waiting: AtomicUsize,
+}
+
+/// Counts a request as waiting until dropped (also when its caller gives
+/// up waiting).
+struct Waiting<'a>(&'a AtomicUsize);
+
+impl<'a> Waiting<'a> {
+    fn new(count: &'a AtomicUsize) -> Waiting<'a> {
+        count.fetch_add(1, Ordering::AcqRel);
+        Waiting(count)
+    }
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
 }
 
 /// Held while a request is in flight.
@@ -113,6 +147,7 @@ impl Pacer {
     /// Waits until `key` may send a request, then for a free slot.
     pub async fn acquire(&self, key: &str) -> Slot {
         let key = self.key(key);
+        let waiting = Waiting::new(&key.waiting);
         {
             // The line is fair (FIFO): requests go in the order they came.
             let _turn = key.line.lock().await;
@@ -128,12 +163,14 @@ impl Pacer {
             .acquire_owned()
             .await
             .expect("the pacer never closes its semaphore");
+        drop(waiting);
         Slot { _permit: permit }
     }
 
-    /// A request of `key` was answered without a throttle.
-    pub fn succeeded(&self, key: &str) {
-        lock(&self.key(key).bucket).succeeded(Instant::now());
+    /// A request of `key` was answered without a throttle, `latency` after
+    /// it was let through.
+    pub fn succeeded(&self, key: &str, latency: Duration) {
+        lock(&self.key(key).bucket).succeeded(Instant::now(), latency);
     }
 
     /// A request of `key` was throttled: pause the key's bucket.
@@ -148,6 +185,8 @@ impl Pacer {
             granted: b.granted,
             throttled: b.throttled,
             rate: b.rate,
+            waiting: key.waiting.load(Ordering::Acquire),
+            latency: b.latency.map(Duration::from_secs_f64),
         }
     }
 
@@ -157,6 +196,7 @@ impl Pacer {
             Arc::new(Key {
                 bucket: Mutex::new(Bucket::new(self.mode, Instant::now())),
                 line: tokio::sync::Mutex::new(()),
+                waiting: AtomicUsize::new(0),
             })
         }))
     }
@@ -177,6 +217,8 @@ struct Bucket {
     auto: Option<Aimd>,
     granted: u64,
     throttled: u64,
+    /// Seconds answers take, a moving average.
+    latency: Option<f64>,
 }
 
 /// A bucket starts with one token: requests go out evenly spaced.
@@ -200,6 +242,7 @@ impl Bucket {
             auto,
             granted: 0,
             throttled: 0,
+            latency: None,
         }
     }
 
@@ -237,7 +280,12 @@ impl Bucket {
         Some(wait.max(Duration::from_micros(1)))
     }
 
-    fn succeeded(&mut self, now: Instant) {
+    fn succeeded(&mut self, now: Instant, latency: Duration) {
+        let sample = latency.as_secs_f64();
+        self.latency = Some(match self.latency {
+            Some(average) => average + LATENCY_WEIGHT * (sample - average),
+            None => sample,
+        });
         if let Some(auto) = &mut self.auto {
             self.rate = auto.succeeded(self.rate, now);
         }
@@ -256,6 +304,9 @@ impl Bucket {
         }
     }
 }
+
+/// The weight of a new answer's latency in the moving average.
+const LATENCY_WEIGHT: f64 = 0.1;
 
 /// The pause after a throttle that came without `Retry-After`.
 const DEFAULT_PAUSE: Duration = Duration::from_millis(500);
@@ -411,7 +462,7 @@ mod tests {
                     }
                     if accepted.len() < 40 {
                         accepted.push_back(now);
-                        b.succeeded(now);
+                        b.succeeded(now, Duration::from_millis(300));
                     } else {
                         throttles += 1;
                         b.throttled(now, Some(Duration::from_secs(1)));
@@ -486,5 +537,46 @@ mod tests {
             2,
             "c's token was taken once per try"
         );
+    }
+
+    #[tokio::test]
+    async fn stats_count_the_requests_waiting_for_their_turn() {
+        // One request a second: after the first, the others wait.
+        let pacer = Arc::new(Pacer::new(Rate::Fixed(1.0), 64));
+        let _first = pacer.acquire("shop").await;
+        assert_eq!(pacer.stats("shop").waiting, 0);
+        let waiters: Vec<_> = (0..3)
+            .map(|_| {
+                let pacer = Arc::clone(&pacer);
+                tokio::spawn(async move { drop(pacer.acquire("shop").await) })
+            })
+            .collect();
+        while pacer.stats("shop").waiting < 3 {
+            tokio::task::yield_now().await;
+        }
+        assert_eq!(pacer.stats("other").waiting, 0, "counted per key");
+        // A waiter that gives up is no longer counted.
+        for waiter in &waiters {
+            waiter.abort();
+        }
+        for waiter in waiters {
+            let _ = waiter.await;
+        }
+        assert_eq!(pacer.stats("shop").waiting, 0);
+    }
+
+    #[test]
+    fn latency_is_a_moving_average_and_gives_the_requests_in_flight_needed() {
+        let pacer = Pacer::new(Rate::Fixed(50.0), 64);
+        assert_eq!(pacer.stats("shop").latency, None);
+        assert_eq!(pacer.stats("shop").concurrency(), None);
+        pacer.succeeded("shop", Duration::from_millis(300));
+        let stats = pacer.stats("shop");
+        assert_eq!(stats.latency, Some(Duration::from_millis(300)));
+        assert!((stats.concurrency().unwrap() - 15.0).abs() < 1e-9);
+        // One slow answer moves the average a tenth of the way.
+        pacer.succeeded("shop", Duration::from_millis(1_300));
+        let latency = pacer.stats("shop").latency.unwrap().as_secs_f64();
+        assert!((latency - 0.4).abs() < 1e-6, "{latency}");
     }
 }

@@ -55,6 +55,8 @@ impl OrderSource for TikTokShop {
         Some(ShopPace {
             throttled: stats.throttled,
             rate: stats.rate,
+            waiting: stats.waiting,
+            concurrency: stats.concurrency(),
         })
     }
 
