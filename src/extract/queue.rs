@@ -40,6 +40,9 @@ pub(super) struct Queue {
     /// The newest `update_time` any page of the shop has shown: the
     /// server's "now" was at least that when it answered.
     pub newest_seen: AtomicI64,
+    /// Notified when a page shows its query holds more than that page: the
+    /// run is longer than a round trip (a permit is kept until taken).
+    pub more_pages: Notify,
 }
 
 struct QueueState {
@@ -73,6 +76,7 @@ impl Queue {
             }),
             changed: Notify::new(),
             newest_seen: AtomicI64::new(i64::MIN),
+            more_pages: Notify::new(),
         }
     }
 

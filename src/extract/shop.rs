@@ -32,7 +32,12 @@
 //! of the shop were still to come leaves the part of it from that time on
 //! "open"; once every slice is done, the open parts are read again
 //! (normally one request: the last seconds of the window), writing only
-//! versions not written yet.
+//! versions not written yet. Before the slices, one request asks for an
+//! order updated at or after the window's end: if there is one (a busy
+//! shop, and a window ending `--lag-seconds` before now), the server's now
+//! had passed the window when it answered, later updates all land past
+//! the window, and no slice is left open: the run saves the re-read's
+//! round trip at the end.
 
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -40,6 +45,7 @@ use std::time::Instant;
 
 use arrow::array::RecordBatch;
 use chrono::Utc;
+use tiktok_shop_api::Window;
 use tokio::sync::mpsc;
 
 use super::batch::page_batch;
@@ -57,6 +63,8 @@ use crate::store::{RunLayout, Store};
 
 /// Pages per slice at least, when a slice is cut for waiting workers.
 const LEAST_PAGES: u64 = 2;
+/// How far past now the query for orders after the window reaches.
+const PROBE_AHEAD: i64 = 86_400;
 /// Batches waiting for the writer, at most.
 const CHANNEL_BATCHES: usize = 8;
 
@@ -109,7 +117,18 @@ pub(super) async fn extract<S: OrderSource>(
         .collect();
     drop(tx);
     let (file, stats) = tokio::try_join!(write(sink, rx), async {
-        let all = futures::future::try_join_all(workers).await?;
+        // Asked once a page shows the slices take more than one round
+        // trip: not for a window read in one, nor before the API answered
+        // at all (an API that fails is not asked more often).
+        let work = futures::future::try_join_all(workers);
+        tokio::pin!(work);
+        let all = tokio::select! {
+            all = &mut work => all?,
+            () = queue.more_pages.notified() => {
+                let probe = probe_past_end(source, shop, until, &queue.newest_seen);
+                tokio::join!(probe, work).1?
+            }
+        };
         Ok(all.into_iter().fold(SweepStats::default(), add))
     })?;
     let counters = ShopCounters {
@@ -171,6 +190,39 @@ fn log_done(
     );
 }
 
+/// Asks for one order of `shop` updated at or after `until`, the window's
+/// end: one shows the server's clock had passed it (see the module docs),
+/// and goes into `newest_seen` before the slices' last requests are sent.
+/// Never fails the shop: without an answer the open parts are read again.
+async fn probe_past_end<S: OrderSource>(
+    source: &S,
+    shop: &ShopCipher,
+    until: i64,
+    newest_seen: &AtomicI64,
+) {
+    let at = |s| chrono::DateTime::from_timestamp(s, 0).unwrap_or_default();
+    let window = Window {
+        since: at(until),
+        until: at(until.max(Utc::now().timestamp()) + PROBE_AHEAD),
+    };
+    match source.search(shop, &window, None, 1).await {
+        Ok(page) => {
+            let past = page.records.iter().filter_map(|r| r.update_time);
+            if let Some(newest) = past.filter(|t| *t >= until).max() {
+                newest_seen.fetch_max(newest, Ordering::AcqRel);
+            }
+            tracing::debug!(
+                shop = %shop, total_count = page.total_count,
+                "orders updated after the window's end"
+            );
+        }
+        Err(error) => tracing::debug!(
+            shop = %shop, %error,
+            "no answer about orders after the window's end; finished slices are read again"
+        ),
+    }
+}
+
 /// Writes every batch the workers send, then completes the file.
 async fn write(
     mut sink: ParquetSink,
@@ -220,6 +272,7 @@ impl Worker<'_> {
         let watched = Watched {
             inner: source,
             newest_seen: &self.queue.newest_seen,
+            more_pages: &self.queue.more_pages,
             sent_after: &self.sent_after,
             last_total: &self.last_total,
         };
@@ -338,6 +391,7 @@ impl SweepSink for Worker<'_> {
 struct Watched<'a, S> {
     inner: &'a S,
     newest_seen: &'a AtomicI64,
+    more_pages: &'a tokio::sync::Notify,
     sent_after: &'a AtomicI64,
     last_total: &'a AtomicU64,
 }
@@ -373,6 +427,9 @@ impl<S: OrderSource> OrderSource for Watched<'_, S> {
         let page = self.inner.search(shop, window, cursor, page_size).await?;
         if let Some(newest) = page.records.iter().filter_map(|r| r.update_time).max() {
             self.newest_seen.fetch_max(newest, Ordering::AcqRel);
+        }
+        if page.next_cursor.is_some() && page.total_count.is_none_or(|t| t > u64::from(page_size)) {
+            self.more_pages.notify_one();
         }
         let total = page.total_count.unwrap_or(0);
         self.last_total.store(total, Ordering::Release);

@@ -267,7 +267,9 @@ async fn extract_writes_every_order_of_every_shop_then_the_manifest() {
             &c["token_refreshes"],
             &c["duplicates_dropped"]
         ],
-        [4, 4, 0, 0, 2],
+        // Four pages and, for shop A (its first page showed more to read),
+        // one query for orders after the window.
+        [4, 5, 0, 0, 2],
         "{c}"
     );
     let a = &c["shops"][SHOP_A];
@@ -299,8 +301,16 @@ async fn extract_writes_every_order_of_every_shop_then_the_manifest() {
 
     // What went over the wire: shop A's queries each start again from the
     // newest update_time of the page before, without a page token.
-    let searches = fake.seen_at("/order/202309/orders/search");
+    let (past_end, searches): (Vec<_>, Vec<_>) = fake
+        .seen_at("/order/202309/orders/search")
+        .into_iter()
+        .partition(|s| search_window(s.body.as_bytes()).0 == unix(UNTIL));
     assert_eq!(searches.len(), 4);
+    // Shop A's first page showed more to read: one order updated after
+    // the window was asked for, to learn the API's clock had passed it.
+    assert_eq!(past_end.len(), 1);
+    assert_eq!(past_end[0].param("shop_cipher"), Some(SHOP_A));
+    assert_eq!(past_end[0].param("page_size"), Some("1"));
     let body = |since: i64| {
         format!(
             "{{\"update_time_ge\":{since},\"update_time_lt\":{}}}",

@@ -41,13 +41,20 @@ async fn rate_limit_and_503_are_waited_out_then_the_run_succeeds() {
             &c["retries_throttled"],
             &c["retries_server_error"]
         ],
-        [4, 6, 2, 1, 1]
+        // Four pages, two retries, and one query for orders after the
+        // window (shop A's first page showed more to read).
+        [4, 7, 2, 1, 1]
     );
     let throttled = |shop: &str| c["shops"][shop]["throttled"].as_u64().unwrap();
     assert_eq!(throttled(SHOP_A) + throttled(SHOP_B), 1);
     // The first search was throttled; its shop's next one is its retry
     // (the other shop runs meanwhile).
     let searches = fake.seen_at("/order/202309/orders/search");
+    let past_end = searches
+        .iter()
+        .filter(|s| search_window(s.body.as_bytes()).0 == unix(UNTIL))
+        .count();
+    assert_eq!(past_end, 1, "one query for orders past the window");
     let throttled = &searches[0];
     let retry = searches[1..]
         .iter()
