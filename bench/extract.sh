@@ -3,6 +3,8 @@
 # and peak memory as the window grows.
 #
 #   bench/extract.sh [ORDERS] [RUN...]   (default: 60000 orders per shop, every run)
+#   BENCH_UNTIL=2026-11-30T00:00:00Z bench/extract.sh ...   (the window ending
+#                                        at the sandbox's clock instead)
 #
 # Builds release binaries and starts the sandbox API on loopback with a
 # frozen clock, 300 ms added to every response and a limit of 50 requests/s
@@ -30,9 +32,13 @@ bin="${CARGO_TARGET_DIR:-target}/release"
 now="2026-11-30T00:00:00Z"
 shops=GCP_SANDBOX_SHOP_0001,ROW_SANDBOX_SHOP_0002
 
-# The window: [now - days, now), orders_per_day chosen so that it holds
-# about ORDERS orders per shop (the sandbox's orders move through about
-# two update times a day on average; the exact count is what extract read).
+# The window: [now - days, now - 2 min), orders_per_day chosen so that it
+# holds about ORDERS orders per shop (the sandbox's orders move through
+# about two update times a day on average; the exact count is what extract
+# read). It ends two minutes before the sandbox's clock, as a scheduled
+# run's does (extract moves a window's end back to now - --lag-seconds,
+# default 120), so the orders of those two minutes show extract the API's
+# clock has passed the window (see "Speed under the rate limit").
 sandbox() { # orders per day, log name
   local port=$((20000 + RANDOM % 20000))
   "$bin/tiktok-etl" sandbox --listen "127.0.0.1:$port" --shops "$shops" \
@@ -52,6 +58,7 @@ export RUST_LOG=warn
 export MALLOC_ARENA_MAX=4 MALLOC_MMAP_THRESHOLD_=131072
 days=4
 since=$(date -u -d "$now - $days days" +%Y-%m-%dT%H:%M:%SZ)
+until=$(date -u -d "$now - 120 seconds" +%Y-%m-%dT%H:%M:%SZ)
 
 : > "$out/results"
 run() { # name, orders per shop, shops, extract flags...
@@ -60,7 +67,7 @@ run() { # name, orders per shop, shops, extract flags...
   sandbox $(( n / (days * 2) )) "$name"
   TIKTOK_API_BASE_URL="$base" TIKTOK_AUTH_BASE_URL="$base" TIKTOK_SHOP_CIPHER="$shop_list" \
     /usr/bin/time -f "%e %M" -o "$out/$name.time" \
-    "$bin/extract" --store "$out/$name" --run-id bench --since "$since" --until "$now" "$@" \
+    "$bin/extract" --store "$out/$name" --run-id bench --since "$since" --until "${BENCH_UNTIL:-$until}" "$@" \
     > "$out/$name.json" 2> "$out/$name.log" || { cat "$out/$name.log" >&2; exit 1; }
   stop_sandbox
   read -r seconds kib < "$out/$name.time"
