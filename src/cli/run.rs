@@ -87,7 +87,7 @@ pub async fn run(args: &RunArgs) -> Result<RunReport, CliError> {
         );
     }
     if let Some(sandbox) = sandbox {
-        super_sandbox::stop(sandbox).await;
+        super_sandbox::stop(sandbox, extract.window.as_ref()).await;
     }
     let layout = RunLayout::new(&run_id);
     println!("files:     {}", store.display(layout.run_dir()));
@@ -141,7 +141,7 @@ mod super_sandbox {
         ))
     }
 
-    pub async fn stop(never: Never) {
+    pub async fn stop(never: Never, _: Option<&tiktok_shop_api::Window>) {
         match never {}
     }
 }

@@ -50,12 +50,14 @@ pub async fn start(extract: &mut ExtractArgs) -> Result<Sandbox, CliError> {
     Ok(sandbox)
 }
 
-pub async fn stop(sandbox: Sandbox) {
-    println!(
-        "sandbox:   served {} line items of {} orders",
-        sandbox.stats().line_items_served,
-        sandbox.stats().orders_served
-    );
+/// Stops the sandbox, saying what it served of `window`, the window the
+/// run read (orders extract asked about past it are not counted).
+pub async fn stop(sandbox: Sandbox, window: Option<&tiktok_shop_api::Window>) {
+    let (since, until) = window.map_or((i64::MIN, i64::MAX), |w| {
+        (w.since.timestamp(), w.until.timestamp())
+    });
+    let (orders, line_items) = sandbox.served_within(since, until);
+    println!("sandbox:   served {line_items} line items of {orders} orders in the window");
     sandbox.shutdown().await;
 }
 

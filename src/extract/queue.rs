@@ -164,8 +164,8 @@ impl Queue {
     /// shared by the requests in flight the rate takes (`concurrency`, from
     /// the shop's pace), so that no slice is still read page after page
     /// when the others are done. Without that measure, when workers wait
-    /// with nothing to take, a share for each of them. Not while the shop's
-    /// requests wait for the rate (`rate_bound`).
+    /// with nothing to take and the shop's requests do not wait for the
+    /// rate (`rate_bound`), a share for each of them.
     pub(super) fn split_target(
         &self,
         total: u64,

@@ -32,7 +32,8 @@
 //! of the shop were still to come leaves the part of it from that time on
 //! "open"; once every slice is done, the open parts are read again
 //! (normally one request: the last seconds of the window), writing only
-//! versions not written yet. Before the slices, one request asks for an
+//! versions not written yet. So once a page shows the shop takes more than
+//! one round trip (long before any slice is done), one request asks for an
 //! order updated at or after the window's end: if there is one (a busy
 //! shop, and a window ending `--lag-seconds` before now), the server's now
 //! had passed the window when it answered, later updates all land past
@@ -207,8 +208,10 @@ async fn probe_past_end<S: OrderSource>(
     };
     match source.search(shop, &window, None, 1).await {
         Ok(page) => {
+            // An order counted there was updated at `until` or later.
+            let counted = (page.total_count.unwrap_or(0) > 0).then_some(until);
             let past = page.records.iter().filter_map(|r| r.update_time);
-            if let Some(newest) = past.filter(|t| *t >= until).max() {
+            if let Some(newest) = past.filter(|t| *t >= until).max().or(counted) {
                 newest_seen.fetch_max(newest, Ordering::AcqRel);
             }
             tracing::debug!(
@@ -293,7 +296,7 @@ impl Worker<'_> {
     /// Whether the shop's requests wait for the rate right now: then more
     /// slices would not read faster.
     fn rate_bound(&self) -> bool {
-        (self.pace)().is_some_and(|p| p.waiting > 0)
+        rate_bound((self.pace)())
     }
 
     fn lock_job(&self) -> std::sync::MutexGuard<'_, JobState> {
@@ -381,8 +384,13 @@ impl SweepSink for Worker<'_> {
             .and_then(|p| p.concurrency)
             .map(|c| c.min(self.workers as f64));
         self.queue
-            .split_target(total, least, concurrency, self.rate_bound())
+            .split_target(total, least, concurrency, rate_bound(pace))
     }
+}
+
+/// Whether requests wait for the rate (some are in the pacer's line).
+fn rate_bound(pace: Option<ShopPace>) -> bool {
+    pace.is_some_and(|p| p.waiting > 0)
 }
 
 /// The source as one worker sees it: notes the shop's newest
@@ -428,7 +436,7 @@ impl<S: OrderSource> OrderSource for Watched<'_, S> {
         if let Some(newest) = page.records.iter().filter_map(|r| r.update_time).max() {
             self.newest_seen.fetch_max(newest, Ordering::AcqRel);
         }
-        if page.next_cursor.is_some() && page.total_count.is_none_or(|t| t > u64::from(page_size)) {
+        if page.has_more(page_size) {
             self.more_pages.notify_one();
         }
         let total = page.total_count.unwrap_or(0);

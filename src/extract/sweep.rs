@@ -182,8 +182,7 @@ pub(super) async fn sweep<S: OrderSource, K: SweepSink>(
         if let Some(total) = page.total_count {
             slice.measured(total);
         }
-        let more_pages =
-            page.next_cursor.is_some() && page.total_count.is_none_or(|t| t > u64::from(page_size));
+        let more_pages = page.has_more(page_size);
         let end = split_if_wanted(slice, low, page.total_count, more_pages, sink);
         // The page is sorted: an order past `end` (but in the window) means
         // the page already went beyond everything left in this slice.

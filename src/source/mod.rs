@@ -50,6 +50,14 @@ pub struct RecordPage {
     pub total_count: Option<u64>,
 }
 
+impl RecordPage {
+    /// Whether the search holds more than this page of `page_size`: a
+    /// next page, and a `total_count` (if any) past one page.
+    pub fn has_more(&self, page_size: u32) -> bool {
+        self.next_cursor.is_some() && self.total_count.is_none_or(|t| t > u64::from(page_size))
+    }
+}
+
 /// What a source has done so far, for the extract manifest.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct SourceStats {

@@ -219,7 +219,7 @@ fn stages_one_by_one_equal_run_and_reruns_change_nothing() {
 
 /// The README's first command on the embedded defaults: the sandbox
 /// in-process, `./data`, SQLite. The table holds exactly the line items the
-/// sandbox served.
+/// sandbox served in the window (not the order extract asks about past it).
 #[test]
 fn run_with_the_sandbox_on_embedded_defaults() {
     let dir = tempfile::tempdir().unwrap();

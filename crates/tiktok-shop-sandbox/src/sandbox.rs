@@ -90,6 +90,12 @@ impl Sandbox {
         self.shared.stats.snapshot()
     }
 
+    /// Distinct orders and line items served in a version updated within
+    /// `[since, until)` (unix seconds).
+    pub fn served_within(&self, since: i64, until: i64) -> (u64, u64) {
+        self.shared.stats.served_within(since, until)
+    }
+
     /// The sandbox clock's "now" (in live paging, a frozen clock has moved
     /// one tick per search request since it was last set).
     pub fn now(&self) -> DateTime<Utc> {

@@ -114,7 +114,7 @@ fn page(
         if let Some(order) = render(&plan, shop, now) {
             shared
                 .stats
-                .served(plan.id, plan.lines.iter().map(|l| l.id));
+                .served(plan.id, entry.update_time, plan.lines.iter().map(|l| l.id));
             orders.push(order);
         }
     }

@@ -2,7 +2,7 @@
 //! end to end ("rows in the table == line items the API served") and see
 //! that retries, refreshes and rate limits really happened.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError};
 
@@ -68,6 +68,8 @@ pub(crate) struct Stats {
 struct Served {
     orders: HashSet<u64>,
     line_items: HashSet<u64>,
+    /// Per order: the `update_time`s it was served with, and its line items.
+    versions: HashMap<u64, (Vec<i64>, Vec<u64>)>,
 }
 
 pub(crate) fn bump(counter: &AtomicU64) {
@@ -79,12 +81,40 @@ pub(crate) fn add(counter: &AtomicU64, n: u64) {
 }
 
 impl Stats {
-    /// Records one served order and its line item ids.
-    pub(crate) fn served(&self, order_id: u64, line_item_ids: impl IntoIterator<Item = u64>) {
+    /// Records one served order, with the `update_time` it was served with,
+    /// and its line item ids.
+    pub(crate) fn served(
+        &self,
+        order_id: u64,
+        update_time: i64,
+        line_item_ids: impl IntoIterator<Item = u64>,
+    ) {
         bump(&self.order_payloads_served);
         let mut served = self.served.lock().unwrap_or_else(PoisonError::into_inner);
         served.orders.insert(order_id);
-        served.line_items.extend(line_item_ids);
+        let lines: Vec<u64> = line_item_ids.into_iter().collect();
+        served.line_items.extend(lines.iter().copied());
+        let (times, known) = served.versions.entry(order_id).or_default();
+        if !times.contains(&update_time) {
+            times.push(update_time);
+        }
+        *known = lines;
+    }
+
+    /// Distinct orders and line items served in a version whose
+    /// `update_time` lies in `[since, until)`: what an extract of that
+    /// window read (an order it asked about past the window is not).
+    pub(crate) fn served_within(&self, since: i64, until: i64) -> (u64, u64) {
+        let served = self.served.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut lines = HashSet::new();
+        let mut orders = 0;
+        for (times, order_lines) in served.versions.values() {
+            if times.iter().any(|t| (since..until).contains(t)) {
+                orders += 1;
+                lines.extend(order_lines.iter().copied());
+            }
+        }
+        (orders, lines.len() as u64)
     }
 
     pub(crate) fn snapshot(&self) -> SandboxStats {
@@ -114,9 +144,9 @@ impl Stats {
 #[test]
 fn distinct_ids_are_counted_once() {
     let stats = Stats::default();
-    stats.served(1, [10, 11]);
-    stats.served(1, [10, 11]);
-    stats.served(2, [12]);
+    stats.served(1, 100, [10, 11]);
+    stats.served(1, 100, [10, 11]);
+    stats.served(2, 200, [12]);
     let s = stats.snapshot();
     assert_eq!(
         (
@@ -126,4 +156,7 @@ fn distinct_ids_are_counted_once() {
         ),
         (2, 3, 3)
     );
+    assert_eq!(stats.served_within(100, 200), (1, 2));
+    assert_eq!(stats.served_within(0, 201), (2, 3));
+    assert_eq!(stats.served_within(201, 300), (0, 0));
 }
