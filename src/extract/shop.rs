@@ -4,21 +4,21 @@
 //! The shop starts as one slice per worker, of equal length, so that the
 //! first requests go out together (a window of a handful of orders costs a
 //! request per worker, not one; read in one round trip all the same). A
-//! slice's first page tells its `total_count`; one of more than
-//! [`SLICE_TARGET`](super::queue::SLICE_TARGET) orders is split (a sweep
-//! remembers the orders of its slice, so this bounds memory; a sweep reads
-//! only first pages, so the result cap a query reportedly has, §11 of the
-//! API reference, does not bound it). Each slice ends with a page that is
-//! not full, so fewer slices cost fewer requests. Once no slice waits to be
-//! taken, a slice is cut to its share of the orders left, shared by the
-//! requests in flight the rate takes (rate × latency, from the shop's
-//! pacer): no slice is still read page after page when the others are
-//! done. A worker with nothing to take also asks the slice with the most
-//! orders left to hand over its second half, unless the shop's requests
-//! already wait for the rate. Workers wait on the shop's pacer, so more
-//! workers than the rate needs cost nothing. Pages go to one writer
-//! through a channel of a few batches: memory does not grow with the
-//! number of orders.
+//! slice's first page tells its `total_count`, and a slice of more than
+//! twice [`SLICE_TARGET`](super::queue::SLICE_TARGET) orders is split into
+//! slices of about that many (a sweep remembers the orders of its slice, so
+//! this bounds memory; a sweep reads only first pages, so the result cap a
+//! query reportedly has, §11 of the API reference, does not bound it).
+//! Once no slice waits to be taken, the target is a slice's share of the
+//! orders left, shared by the requests in flight the rate takes (rate ×
+//! latency, from the shop's pacer): no slice is still read page after page
+//! when the others are done. Only a slice of more than twice its target is
+//! cut, since each slice ends with a page that is not full. A worker with
+//! nothing to take also asks the slice with the most orders left to hand
+//! over its second half, unless the shop's requests already wait for the
+//! rate. Workers wait on the shop's pacer, so more workers than the rate
+//! needs cost nothing. Pages go to one writer through a channel of a few
+//! batches: memory does not grow with the number of orders.
 //!
 //! **Slices finished while others run.** An order updated during the run
 //! takes the server's "now" as its `update_time`. Normally that is past the

@@ -249,8 +249,9 @@ fn window(since: i64, until: i64) -> Window {
 }
 
 /// Hands the second half of what is left of `slice` to another worker
-/// when asked, or splits by `total_count` when the slice is far too big
-/// for one worker; returns the slice's end from now on.
+/// when asked, or splits by `total_count` when the slice holds more than
+/// twice the sink's target (a cut costs a page that is not full, so not for
+/// less); returns the slice's end from now on.
 /// A slice whose rest fits on this page (`more_pages` false) is never
 /// split: the orders handed over would already be on the page.
 fn split_if_wanted<K: SweepSink>(
@@ -265,7 +266,7 @@ fn split_if_wanted<K: SweepSink>(
     let wanted = slice.split_wanted.swap(false, Ordering::AcqRel);
     let parts = match total {
         _ if !more_pages => 1,
-        Some(total) if total > target * 3 / 2 => total.div_ceil(target).min(MAX_PARTS),
+        Some(total) if total > target * 2 => total.div_ceil(target).min(MAX_PARTS),
         _ if wanted => 2,
         _ => 1,
     };
