@@ -46,7 +46,6 @@ use std::time::Instant;
 
 use arrow::array::RecordBatch;
 use chrono::Utc;
-use tiktok_shop_api::Window;
 use tokio::sync::mpsc;
 
 use super::batch::page_batch;
@@ -54,7 +53,7 @@ use super::config::ExtractConfig;
 use super::error::ExtractError;
 use super::progress::Progress;
 use super::queue::{Open, Queue, Versions};
-use super::sweep::{Slice, SweepSink, SweepStats, sweep};
+use super::sweep::{Slice, SweepSink, SweepStats, sweep, window};
 use crate::manifest::{Dataset, FileEntry, ShopCounters};
 use crate::schema::raw;
 use crate::shop::ShopCipher;
@@ -94,17 +93,17 @@ pub(super) async fn extract<S: OrderSource>(
         raw::schema(),
     )?;
     let (tx, rx) = mpsc::channel::<RecordBatch>(CHANNEL_BATCHES);
-    let workers = config.workers_per_shop.max(1);
-    let queue = Queue::new(Slice::first_slices(since, until, workers));
+    let worker_count = config.workers_per_shop.max(1);
+    let queue = Queue::new(Slice::first_slices(since, until, worker_count));
     let pace = || source.pace(shop);
-    let workers: Vec<_> = (0..workers)
+    let workers: Vec<_> = (0..worker_count)
         .map(|_| {
             let sink = Worker {
                 shop,
                 tx: tx.clone(),
                 queue: &queue,
                 pace: &pace,
-                workers,
+                workers: worker_count,
                 progress,
                 window_end: until,
                 page_size: config.page_size.get(),
@@ -201,11 +200,7 @@ async fn probe_past_end<S: OrderSource>(
     until: i64,
     newest_seen: &AtomicI64,
 ) {
-    let at = |s| chrono::DateTime::from_timestamp(s, 0).unwrap_or_default();
-    let window = Window {
-        since: at(until),
-        until: at(until.max(Utc::now().timestamp()) + PROBE_AHEAD),
-    };
+    let window = window(until, until.max(Utc::now().timestamp()) + PROBE_AHEAD);
     match source.search(shop, &window, None, 1).await {
         Ok(page) => {
             // An order counted there was updated at `until` or later.

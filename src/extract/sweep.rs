@@ -240,7 +240,8 @@ async fn search<S: OrderSource>(
     Ok(page)
 }
 
-fn window(since: i64, until: i64) -> Window {
+/// `[since, until)` in unix seconds as the API's window.
+pub(super) fn window(since: i64, until: i64) -> Window {
     let at = |s| chrono::DateTime::from_timestamp(s, 0).unwrap_or_default();
     Window {
         since: at(since),

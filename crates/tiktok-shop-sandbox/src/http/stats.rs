@@ -64,13 +64,9 @@ pub(crate) struct Stats {
     served: Mutex<Served>,
 }
 
-#[derive(Debug, Default)]
-struct Served {
-    orders: HashSet<u64>,
-    line_items: HashSet<u64>,
-    /// Per order: the `update_time`s it was served with, and its line items.
-    versions: HashMap<u64, (Vec<i64>, Vec<u64>)>,
-}
+/// Per order served: the `update_time`s it was served with, and its line
+/// items.
+type Served = HashMap<u64, (Vec<i64>, Vec<u64>)>;
 
 pub(crate) fn bump(counter: &AtomicU64) {
     add(counter, 1);
@@ -91,25 +87,32 @@ impl Stats {
     ) {
         bump(&self.order_payloads_served);
         let mut served = self.served.lock().unwrap_or_else(PoisonError::into_inner);
-        served.orders.insert(order_id);
-        let lines: Vec<u64> = line_item_ids.into_iter().collect();
-        served.line_items.extend(lines.iter().copied());
-        let (times, known) = served.versions.entry(order_id).or_default();
+        let (times, lines) = served.entry(order_id).or_default();
         if !times.contains(&update_time) {
             times.push(update_time);
         }
-        *known = lines;
+        for line in line_item_ids {
+            if !lines.contains(&line) {
+                lines.push(line);
+            }
+        }
     }
 
     /// Distinct orders and line items served in a version whose
     /// `update_time` lies in `[since, until)`: what an extract of that
     /// window read (an order it asked about past the window is not).
     pub(crate) fn served_within(&self, since: i64, until: i64) -> (u64, u64) {
+        self.served_where(|times| times.iter().any(|t| (since..until).contains(t)))
+    }
+
+    /// Distinct orders, and their distinct line items, whose served
+    /// `update_time`s pass `keep`.
+    fn served_where(&self, keep: impl Fn(&[i64]) -> bool) -> (u64, u64) {
         let served = self.served.lock().unwrap_or_else(PoisonError::into_inner);
         let mut lines = HashSet::new();
         let mut orders = 0;
-        for (times, order_lines) in served.versions.values() {
-            if times.iter().any(|t| (since..until).contains(t)) {
+        for (times, order_lines) in served.values() {
+            if keep(times) {
                 orders += 1;
                 lines.extend(order_lines.iter().copied());
             }
@@ -119,12 +122,12 @@ impl Stats {
 
     pub(crate) fn snapshot(&self) -> SandboxStats {
         let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
-        let served = self.served.lock().unwrap_or_else(PoisonError::into_inner);
+        let (orders_served, line_items_served) = self.served_where(|_| true);
         SandboxStats {
             requests: get(&self.requests),
             pages_served: get(&self.pages_served),
-            orders_served: served.orders.len() as u64,
-            line_items_served: served.line_items.len() as u64,
+            orders_served,
+            line_items_served,
             order_payloads_served: get(&self.order_payloads_served),
             signature_failures: get(&self.signature_failures),
             token_failures: get(&self.token_failures),
