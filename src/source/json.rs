@@ -139,7 +139,9 @@ impl<'de: 'a, 'a> de::Deserialize<'de> for Json<'a> {
     }
 }
 
-struct JsonVisitor;
+/// Builds a [`Json`] of whatever value comes (for readers that keep a
+/// value whole, or name it in a message).
+pub(crate) struct JsonVisitor;
 
 impl<'de> Visitor<'de> for JsonVisitor {
     type Value = Json<'de>;

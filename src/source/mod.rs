@@ -128,19 +128,43 @@ pub struct RowContext<'a> {
     pub pii_columns: &'a [bool],
 }
 
-/// The rows of one record: the cells every row shares (the order's), and
-/// each row's own (its line item's, its flags and hash). A row's value of a
-/// column is its own cell when not null, else the shared one.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The rows of one record: the cells every row shares (the record's own),
+/// and each row's own (its line item's, its flags and hash), `width` cells
+/// a row, one row after the other. A row's value of a column is its own
+/// cell when not null, else the shared one.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Flat<'a> {
     pub shared: Vec<Cell<'a>>,
-    pub rows: Vec<Vec<Cell<'a>>>,
+    pub cells: Vec<Cell<'a>>,
+    pub width: usize,
 }
 
 impl<'a> Flat<'a> {
+    /// Empties it for a record of `width` columns (buffers kept).
+    pub fn clear(&mut self, width: usize) {
+        self.width = width;
+        self.shared.clear();
+        self.shared.resize(width, Cell::Null);
+        self.cells.clear();
+    }
+
+    /// How many rows.
+    pub fn len(&self) -> usize {
+        self.cells.len().checked_div(self.width).unwrap_or(0)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.cells.is_empty()
+    }
+
+    /// Each row's own cells.
+    pub fn rows(&self) -> std::slice::ChunksExact<'_, Cell<'a>> {
+        self.cells.chunks_exact(self.width.max(1))
+    }
+
     /// Row `row`'s value of column `column`.
     pub fn cell(&self, row: usize, column: usize) -> &Cell<'a> {
-        match &self.rows[row][column] {
+        match &self.cells[row * self.width + column] {
             Cell::Null => &self.shared[column],
             own => own,
         }
@@ -193,13 +217,18 @@ pub trait Flattener: Sync {
     /// The Arrow schema of those columns.
     fn schema(&self) -> SchemaRef;
 
+    /// What flattening keeps from one record to the next (its buffers).
+    type Scratch<'a>: Default;
+
     /// One record's JSON to its rows, each a cell per column of
-    /// [`Flattener::columns`] borrowing from `payload`; or why the record
-    /// cannot be staged. What had to change is added to `notes`.
-    fn flatten<'a>(
+    /// [`Flattener::columns`] borrowing from `payload`, held in `scratch`;
+    /// or why the record cannot be staged. What had to change is added to
+    /// `notes`.
+    fn flatten<'a, 's>(
         &self,
         payload: &'a str,
         context: &RowContext<'a>,
         notes: &mut Notes,
-    ) -> Result<Flat<'a>, Bad>;
+        scratch: &'s mut Self::Scratch<'a>,
+    ) -> Result<&'s Flat<'a>, Bad>;
 }

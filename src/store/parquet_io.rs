@@ -10,7 +10,8 @@ use object_store::buffered::BufWriter;
 use parquet::arrow::async_reader::ParquetObjectReader;
 use parquet::arrow::{AsyncArrowWriter, ParquetRecordBatchStreamBuilder, ProjectionMask};
 use parquet::basic::{Compression, ZstdLevel};
-use parquet::file::properties::WriterProperties;
+use parquet::file::properties::{EnabledStatistics, WriterProperties};
+use parquet::schema::types::ColumnPath;
 
 use super::{Store, StoreError};
 use crate::manifest::{Dataset, FileEntry, TOOL_VERSION};
@@ -19,11 +20,21 @@ use crate::schema;
 /// Rows per row group: small enough to bound memory, large enough for scans.
 const ROW_GROUP_ROWS: usize = 16 * 1024;
 
+/// The columns whose minimum and maximum each row group notes: what a
+/// reader filters a run's files by. Every other column goes without (on a
+/// staged file of 165 columns, statistics cost a tenth of the writing).
+const COLUMNS_WITH_STATISTICS: [&str; 4] = ["order_id", "item_id", "update_time", "shop_cipher"];
+
 /// Rows per batch handed to readers.
 pub const READ_BATCH_ROWS: usize = 8 * 1024;
 
 fn writer_properties() -> WriterProperties {
-    WriterProperties::builder()
+    let builder = WriterProperties::builder().set_statistics_enabled(EnabledStatistics::None);
+    COLUMNS_WITH_STATISTICS
+        .iter()
+        .fold(builder, |builder, name| {
+            builder.set_column_statistics_enabled(ColumnPath::from(*name), EnabledStatistics::Page)
+        })
         .set_compression(Compression::ZSTD(ZstdLevel::try_new(1).unwrap_or_default()))
         .set_max_row_group_size(ROW_GROUP_ROWS)
         // zstd finds the repeats (an order's fields on each of its rows)

@@ -62,6 +62,7 @@ pub(super) fn transform<F: Flattener>(
         rejects_by_reason: BTreeMap::new(),
         notes: Notes::new(columns.len()),
     };
+    let mut scratch = F::Scratch::default();
     for row in 0..batch.num_rows() {
         if !input.keep[row] {
             out.duplicates_dropped += 1;
@@ -74,8 +75,8 @@ pub(super) fn transform<F: Flattener>(
             pii_columns: &shared.pii_columns,
         };
         let payload = payloads.value(row);
-        match shared.flattener.flatten(payload, &context, &mut out.notes) {
-            Ok(flat) => rows.push_all(&flat),
+        match (shared.flattener).flatten(payload, &context, &mut out.notes, &mut scratch) {
+            Ok(flat) => rows.push_all(flat),
             Err(bad) => {
                 let order_id = (!order_ids.is_null(row)).then(|| order_ids.value(row));
                 tracing::debug!(order_id, reason = bad.reason, detail = %bad.detail, "order rejected");

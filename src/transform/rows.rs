@@ -49,11 +49,10 @@ impl RowBuilder {
         }
     }
 
-    /// Appends one row; its cells come from the source's flattener, so each
-    /// matches its column's kind.
-    /// Appends the rows of one record.
+    /// Appends the rows of one record; its cells come from the source's
+    /// flattener, so each matches its column's kind.
     pub fn push_all(&mut self, flat: &Flat<'_>) {
-        for row in &flat.rows {
+        for row in flat.rows() {
             self.push(row, &flat.shared);
         }
     }

@@ -1,7 +1,9 @@
 //! One TikTok Shop order to its line-item rows, following the plan
-//! (`plan.rs`): the order is parsed once into a borrowed tree, its keys put
-//! in their slots, its order-level cells converted once and shared by every
-//! line item's row.
+//! (`plan.rs`): the payload is read straight into the plan's slots
+//! (`read.rs`), the order-level cells converted once and shared by every
+//! line item's row, each line item's own cells converted into its row.
+//! Everything an order needs is kept in a [`Scratch`] reused from one order
+//! to the next.
 //!
 //! An order becomes a reject only when it cannot be represented: not JSON,
 //! no order id, no `update_time` (the load keeps the newest version of a row
@@ -16,131 +18,156 @@ use std::borrow::Cow;
 use sha2::{Digest, Sha256};
 
 use super::plan::{PLAN, Read};
+use super::read::{ItemsShape, Order};
 use crate::schema::staged::{COLUMNS, Kind};
 use crate::source::json::Json;
 use crate::source::{Flat, Notes, RowContext};
 use crate::transform::cell::{self, Bad, Cell, Converted};
 
+/// What flattening keeps from one order to the next: the slots the payload
+/// is read into, the rows, the bytes a row's hash covers.
+#[derive(Debug, Default)]
+pub struct Scratch<'a> {
+    order: Order<'a>,
+    flat: Flat<'a>,
+    bytes: Vec<u8>,
+}
+
 /// Flattens one order's payload into rows (one per line item), each a cell
 /// per column of [`COLUMNS`].
-pub fn flatten<'a>(
+pub fn flatten<'a, 's>(
     payload: &'a str,
     context: &RowContext<'a>,
     notes: &mut Notes,
-) -> Result<Flat<'a>, Bad> {
-    let order = Json::parse(payload)
-        .map_err(|e| Bad::new("bad_json", format!("the payload is not JSON: {e}")))?;
-    let Some(fields) = order.as_object() else {
-        return Err(Bad::new("bad_json", "the payload is not a JSON object"));
-    };
+    scratch: &'s mut Scratch<'a>,
+) -> Result<&'s Flat<'a>, Bad> {
     let plan = &*PLAN;
-    let mut unmapped = Vec::new();
-    let mut order_slots = vec![None; plan.order_slots];
-    plan.order
-        .resolve(fields, &mut order_slots, &mut String::new(), &mut unmapped);
-    let items = match order.get("line_items") {
-        Some(Json::Array(items)) if !items.is_empty() => items,
-        Some(Json::Array(_)) | None | Some(Json::Null) => {
+    let Scratch { order, flat, bytes } = scratch;
+    match order.read(plan, payload) {
+        Ok(true) => {}
+        Ok(false) => return Err(Bad::new("bad_json", "the payload is not a JSON object")),
+        Err(e) => {
+            return Err(Bad::new(
+                "bad_json",
+                format!("the payload is not JSON: {e}"),
+            ));
+        }
+    }
+    let not_object = match &order.items.shape {
+        ItemsShape::Array { not_object } if order.items.count > 0 => not_object,
+        ItemsShape::Array { .. } | ItemsShape::Absent => {
             return Err(Bad::new("no_line_items", "the order has no line_items"));
         }
-        Some(other) => {
+        ItemsShape::Other(other) => {
             return Err(Bad::new(
                 "bad_json",
                 format!("line_items is not an array: {}", other.to_json_text()),
             ));
         }
     };
-    let mut shared = Row::new();
-    let districts = districts(order_slots[plan.district_slot]);
+    let width = COLUMNS.len();
+    flat.clear(width);
+    let mut shared = Changes::default();
+    let districts = order.slots[plan.district_slot].as_ref();
     for &index in &plan.order_columns {
         let value = match plan.reads[index] {
-            Read::Order(slot) => convert(index, order_slots[slot])?,
-            Read::OrderJson(slot) => json_text(index, order_slots[slot]),
-            Read::District(level) => {
-                let name = districts.iter().find(|(l, _)| l == level).map(|(_, n)| n);
-                convert(index, name)?
-            }
+            Read::Order(slot) => convert(index, order.slots[slot].as_ref())?,
+            Read::OrderJson(slot) => json_text(index, order.slots[slot].as_ref()),
+            Read::District(level) => convert(index, district(districts, level))?,
             _ => continue,
         };
-        shared.set(index, value, context);
+        shared.set(&mut flat.shared, index, value, context);
     }
-    let mut rows = Vec::with_capacity(items.len());
-    // Orders hold a few line items: a list beats hashing each id.
-    let mut seen_items: Vec<Cow<'a, str>> = Vec::with_capacity(items.len());
-    let mut item_slots = vec![None; plan.item_slots];
-    let mut item_unmapped = Vec::new();
-    let mut item_prefix = String::from("line_items[].");
-    let mut hashed = Vec::new();
-    for item in items {
-        let Some(item_fields) = item.as_object() else {
+    // Every row's hash starts with the order's cells: hashed once.
+    bytes.clear();
+    for &index in &plan.hashed_order_columns {
+        hash_bytes(&flat.shared[index], bytes);
+    }
+    let mut order_hash = Sha256::new();
+    order_hash.update(&*bytes);
+    for item in 0..order.items.count {
+        if let Some((at, value)) = not_object
+            && *at == item
+        {
             return Err(Bad::new(
                 "bad_json",
-                format!("a line item is not an object: {}", item.to_json_text()),
+                format!("a line item is not an object: {}", value.to_json_text()),
             ));
-        };
-        item_slots.fill(None);
-        plan.item.resolve(
-            item_fields,
-            &mut item_slots,
-            &mut item_prefix,
-            &mut item_unmapped,
-        );
-        let mut row = Row::new();
+        }
+        let slots = order.item(item, plan.item_slots);
+        let start = flat.cells.len();
+        flat.cells.resize(start + width, Cell::Null);
+        let (earlier, row) = flat.cells.split_at_mut(start);
+        let mut own = Changes::default();
         for &index in &plan.item_columns {
             let value = match plan.reads[index] {
-                Read::Item(slot) => convert(index, item_slots[slot])?,
-                Read::ItemJson(slot) => json_text(index, item_slots[slot]),
-                Read::ItemTaxTotal(slot) => Converted::Cell(item_tax_total(item_slots[slot])?),
+                Read::Item(slot) => convert(index, slots[slot].as_ref())?,
+                Read::ItemJson(slot) => json_text(index, slots[slot].as_ref()),
+                Read::ItemTaxTotal(slot) => Converted::Cell(item_tax_total(slots[slot].as_ref())?),
                 Read::RunId => Converted::Cell(Cell::Text(Cow::Borrowed(context.run_id))),
                 Read::Shop => Converted::Cell(Cell::Text(Cow::Borrowed(context.shop_cipher))),
                 Read::UnitQuantity => Converted::Cell(Cell::Int(1)),
                 _ => continue,
             };
-            row.set(index, value, context);
+            own.set(row, index, value, context);
         }
-        let item_id = match &row.cells[ITEM_ID] {
-            Cell::Text(id) => id.clone(),
-            _ => return Err(Bad::new("missing_field", "item_id is missing")),
-        };
-        if seen_items.contains(&item_id) {
+        if !matches!(row[ITEM_ID], Cell::Text(_)) {
+            return Err(Bad::new("missing_field", "item_id is missing"));
+        }
+        // Orders hold a few line items: looking back beats hashing each id.
+        if earlier
+            .chunks_exact(width)
+            .any(|seen| seen[ITEM_ID] == row[ITEM_ID])
+        {
             notes.duplicate_items += 1;
+            flat.cells.truncate(start);
             continue;
         }
-        seen_items.push(item_id);
-        rows.push(row.finish(&shared, notes, &mut hashed));
+        own.count(notes, 1);
+        if let Some(flags) = flags(&shared, &own) {
+            row[plan.flags_column] = Cell::Text(Cow::Owned(flags));
+        }
+        bytes.clear();
+        for &index in &plan.hashed_row_columns {
+            hash_bytes(&row[index], bytes);
+        }
+        let mut row_hash = order_hash.clone();
+        row_hash.update(&*bytes);
+        row[plan.hash_column] = Cell::Text(Cow::Owned(hex(&row_hash.finalize())));
     }
-    item_unmapped.sort_unstable();
-    item_unmapped.dedup();
-    for path in unmapped.into_iter().chain(item_unmapped) {
+    order.item_unmapped.sort_unstable();
+    order.item_unmapped.dedup();
+    for path in order
+        .unmapped
+        .drain(..)
+        .chain(order.item_unmapped.drain(..))
+    {
         *notes.unmapped.entry(path).or_default() += 1;
     }
-    shared.count(notes, rows.len() as u64);
-    Ok(Flat {
-        shared: shared.cells,
-        rows,
-    })
+    shared.count(notes, flat.len() as u64);
+    Ok(flat)
 }
 
 const ITEM_ID: usize = 3;
 
-/// The cells of the order, or of one line item, being filled, and what had
-/// to change in them.
-struct Row<'a> {
-    cells: Vec<Cell<'a>>,
+/// The columns whose value had to change in the order's cells, or in one
+/// line item's.
+#[derive(Default)]
+struct Changes {
     truncated: Vec<usize>,
     invalid: Vec<usize>,
 }
 
-impl<'a> Row<'a> {
-    fn new() -> Row<'a> {
-        Row {
-            cells: vec![Cell::Null; COLUMNS.len()],
-            truncated: Vec::new(),
-            invalid: Vec::new(),
-        }
-    }
-
-    fn set(&mut self, index: usize, value: Converted<'a>, context: &RowContext<'a>) {
+impl Changes {
+    /// Puts `value` in `cells[index]`, noting what had to change and
+    /// applying the personal-data policy.
+    fn set<'a>(
+        &mut self,
+        cells: &mut [Cell<'a>],
+        index: usize,
+        value: Converted<'a>,
+        context: &RowContext<'a>,
+    ) {
         let cell = match value {
             Converted::Cell(cell) => cell,
             Converted::Truncated(cell) => {
@@ -152,13 +179,13 @@ impl<'a> Row<'a> {
                 Cell::Null
             }
         };
-        self.cells[index] = match &context.pii_columns[index] {
+        cells[index] = match &context.pii_columns[index] {
             true => context.pii.apply(cell),
             false => cell,
         };
     }
 
-    /// Counts the changes of these cells once per row they appear in.
+    /// Counts the changes once per row they appear in.
     fn count(&self, notes: &mut Notes, rows: u64) {
         for &i in &self.truncated {
             notes.truncated[i] += rows;
@@ -167,38 +194,23 @@ impl<'a> Row<'a> {
             notes.invalid[i] += rows;
         }
     }
+}
 
-    /// A line item's cells completed with the row's flags (its own changes
-    /// and the order's) and its content hash over the whole row (`scratch`
-    /// holds the bytes hashed).
-    fn finish(
-        mut self,
-        shared: &Row<'a>,
-        notes: &mut Notes,
-        scratch: &mut Vec<u8>,
-    ) -> Vec<Cell<'a>> {
-        self.count(notes, 1);
-        let flags: Vec<String> = (shared.truncated.iter().chain(&self.truncated))
-            .map(|&i| format!("truncated:{}", COLUMNS[i].name))
-            .chain(
-                (shared.invalid.iter().chain(&self.invalid))
-                    .map(|&i| format!("invalid:{}", COLUMNS[i].name)),
-            )
-            .collect();
-        for (index, read) in PLAN.reads.iter().enumerate() {
-            match read {
-                Read::Flags if !flags.is_empty() => {
-                    self.cells[index] = Cell::Text(Cow::Owned(flags.join(";")));
-                }
-                Read::RowHash => {
-                    let hash = row_hash(&self.cells, &shared.cells, scratch);
-                    self.cells[index] = Cell::Text(Cow::Owned(hash));
-                }
-                _ => {}
-            }
+/// A row's `etl_flags`: its order's changes and its own, or `None`.
+fn flags(shared: &Changes, own: &Changes) -> Option<String> {
+    let truncated = shared.truncated.iter().chain(&own.truncated);
+    let invalid = shared.invalid.iter().chain(&own.invalid);
+    let mut flags = String::new();
+    for (what, &index) in
+        (truncated.map(|i| ("truncated:", i))).chain(invalid.map(|i| ("invalid:", i)))
+    {
+        if !flags.is_empty() {
+            flags.push(';');
         }
-        self.cells
+        flags.push_str(what);
+        flags.push_str(COLUMNS[index].name);
     }
+    (!flags.is_empty()).then_some(flags)
 }
 
 /// Converts a value for column `index`; a required column must be there.
@@ -244,19 +256,16 @@ fn json_text<'a>(index: usize, value: Option<&Json<'a>>) -> Converted<'a> {
     }
 }
 
-/// `(address_level, address_name)` pairs of `recipient_address.district_info`.
-fn districts<'a>(info: Option<&Json<'a>>) -> Vec<(String, Json<'a>)> {
+/// The `address_name` of the first entry of `recipient_address.district_info`
+/// of `level` that has one.
+fn district<'j, 'a>(info: Option<&'j Json<'a>>, level: &str) -> Option<&'j Json<'a>> {
     let Some(Json::Array(entries)) = info else {
-        return Vec::new();
+        return None;
     };
-    entries
-        .iter()
-        .filter_map(|e| {
-            let level = e.get("address_level")?.as_str()?;
-            let name = e.get("address_name")?;
-            Some((level.to_owned(), name.clone()))
-        })
-        .collect()
+    entries.iter().find_map(|entry| {
+        let name = entry.get("address_name")?;
+        (entry.get("address_level")?.as_str()? == level).then_some(name)
+    })
 }
 
 fn item_tax_total(taxes: Option<&Json<'_>>) -> Result<Cell<'static>, Bad> {
@@ -274,44 +283,35 @@ fn item_tax_total(taxes: Option<&Json<'_>>) -> Result<Cell<'static>, Bad> {
     Ok(Cell::Money(total))
 }
 
-/// A hash of every content cell: the same order read again gives the same
-/// hash whatever run it came in, so `etl_batch_id` is left out.
-fn row_hash(own: &[Cell], shared: &[Cell], bytes: &mut Vec<u8>) -> String {
-    // The bytes are gathered first and hashed at once: a hasher fed a few
-    // bytes at a time spends more on its buffer than on hashing.
-    bytes.clear();
-    for ((read, own), shared) in PLAN.reads.iter().zip(own).zip(shared) {
-        if matches!(read, Read::RunId | Read::RowHash) {
-            continue;
+/// Adds a cell's bytes to what a row's hash covers: tagged by kind and
+/// length-prefixed, so no two different rows give the same bytes.
+fn hash_bytes(cell: &Cell, bytes: &mut Vec<u8>) {
+    match cell {
+        Cell::Null => bytes.push(0),
+        Cell::Text(s) => {
+            bytes.push(1);
+            bytes.extend_from_slice(&(s.len() as u64).to_le_bytes());
+            bytes.extend_from_slice(s.as_bytes());
         }
-        let cell = match own {
-            Cell::Null => shared,
-            own => own,
-        };
-        match cell {
-            Cell::Null => bytes.push(0),
-            Cell::Text(s) => {
-                bytes.push(1);
-                bytes.extend_from_slice(&(s.len() as u64).to_le_bytes());
-                bytes.extend_from_slice(s.as_bytes());
-            }
-            Cell::Money(v) => {
-                bytes.push(2);
-                bytes.extend_from_slice(&v.to_le_bytes());
-            }
-            Cell::Time(v) => {
-                bytes.push(3);
-                bytes.extend_from_slice(&v.to_le_bytes());
-            }
-            Cell::Bool(b) => bytes.extend_from_slice(&[4, u8::from(*b)]),
-            Cell::Int(v) => {
-                bytes.push(5);
-                bytes.extend_from_slice(&v.to_le_bytes());
-            }
+        Cell::Money(v) => {
+            bytes.push(2);
+            bytes.extend_from_slice(&v.to_le_bytes());
+        }
+        Cell::Time(v) => {
+            bytes.push(3);
+            bytes.extend_from_slice(&v.to_le_bytes());
+        }
+        Cell::Bool(b) => bytes.extend_from_slice(&[4, u8::from(*b)]),
+        Cell::Int(v) => {
+            bytes.push(5);
+            bytes.extend_from_slice(&v.to_le_bytes());
         }
     }
+}
+
+fn hex(digest: &[u8]) -> String {
     let mut hex = [0u8; 64];
-    hex::encode_to_slice(Sha256::digest(&*bytes), &mut hex).expect("64 digits for 32 bytes");
+    hex::encode_to_slice(digest, &mut hex).expect("64 digits for 32 bytes");
     hex.iter().map(|&b| char::from(b)).collect()
 }
 
@@ -346,7 +346,13 @@ mod tests {
         static KEEP: Pii = Pii::Keep;
         let none = vec![false; COLUMNS.len()];
         let none: &'static [bool] = Box::leak(none.into_boxed_slice());
-        flatten(payload, &context(&KEEP, none), notes)
+        flatten(
+            payload,
+            &context(&KEEP, none),
+            notes,
+            &mut Scratch::default(),
+        )
+        .cloned()
     }
 
     fn cell<'r>(f: &'r Flat<'_>, row: usize, name: &str) -> &'r Cell<'r> {
@@ -360,7 +366,7 @@ mod tests {
         let payload = order(items);
         let mut notes = Notes::new(COLUMNS.len());
         let f = flat(&payload, &mut notes).unwrap();
-        assert_eq!(f.rows.len(), 2);
+        assert_eq!(f.len(), 2);
         assert_eq!(
             cell(&f, 0, "order_id"),
             &Cell::Text("576461413038785752".into())
@@ -400,7 +406,8 @@ mod tests {
                 run_id: run,
                 ..context(&pii, &none)
             };
-            let f = flatten(payload, &ctx, &mut Notes::new(COLUMNS.len())).unwrap();
+            let mut scratch = Scratch::default();
+            let f = flatten(payload, &ctx, &mut Notes::new(COLUMNS.len()), &mut scratch).unwrap();
             f.cell(0, index_of("etl_row_hash").unwrap())
                 .clone()
                 .into_owned_text()
@@ -441,7 +448,7 @@ mod tests {
         .replace(r#""status":"AWAITING_SHIPMENT","#, r#""status":"AWAITING_SHIPMENT","paid_time":"soon","brand_new":1,"#);
         let mut notes = Notes::new(COLUMNS.len());
         let f = flat(&payload, &mut notes).unwrap();
-        assert_eq!(f.rows.len(), 2, "the repeated item id is dropped, counted");
+        assert_eq!(f.len(), 2, "the repeated item id is dropped, counted");
         assert_eq!(notes.duplicate_items, 1);
         let Cell::Text(name) = cell(&f, 0, "item_name") else {
             panic!()
@@ -475,10 +482,12 @@ mod tests {
             .map(|c| crate::transform::pii::COLUMNS.contains(&c.name))
             .collect();
         let payload = order(r#"[{"id":"1"}]"#);
+        let mut scratch = Scratch::default();
         let f = flatten(
             &payload,
             &context(&pii, &columns),
             &mut Notes::new(COLUMNS.len()),
+            &mut scratch,
         )
         .unwrap();
         assert_eq!(

@@ -3,6 +3,9 @@
 
 mod flatten;
 mod plan;
+mod read;
+
+pub use flatten::Scratch;
 
 use arrow::datatypes::SchemaRef;
 use tiktok_shop_api::{ApiClient, ApiError, OrdersPage, Window};
@@ -123,12 +126,15 @@ impl Flattener for TikTokOrders {
         staged::schema()
     }
 
-    fn flatten<'a>(
+    type Scratch<'a> = Scratch<'a>;
+
+    fn flatten<'a, 's>(
         &self,
         payload: &'a str,
         context: &RowContext<'a>,
         notes: &mut Notes,
-    ) -> Result<Flat<'a>, Bad> {
-        flatten::flatten(payload, context, notes)
+        scratch: &'s mut Scratch<'a>,
+    ) -> Result<&'s Flat<'a>, Bad> {
+        flatten::flatten(payload, context, notes, scratch)
     }
 }

@@ -8,7 +8,6 @@ use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::LazyLock;
 
 use crate::schema::staged::{COLUMNS, Origin};
-use crate::source::json::Json;
 
 /// How each column's value is found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,10 +56,12 @@ impl Read {
     }
 }
 
-/// The keys of one kind of object (the order, a line item, `payment`, …).
+/// The keys of one kind of object (the order, a line item, `payment`, …),
+/// and the path to it that unmapped keys are named under (`payment.`).
 #[derive(Debug, Default)]
 pub(super) struct Node {
     keys: HashMap<&'static str, Entry, BuildHasherDefault<Fnv>>,
+    prefix: String,
 }
 
 /// FNV-1a: every key of every order is looked up, and the keys are short
@@ -88,7 +89,7 @@ impl Hasher for Fnv {
 }
 
 #[derive(Debug)]
-enum Entry {
+pub(super) enum Entry {
     Slot(usize),
     Nested(Node),
     /// Read by the flattener itself (`line_items`).
@@ -109,6 +110,13 @@ pub(super) struct Plan {
     pub item_columns: Vec<usize>,
     /// The order slot of `recipient_address.district_info`.
     pub district_slot: usize,
+    /// What a row's hash covers (every content column: not the run id,
+    /// not the hash), in table order: the order's columns, hashed once
+    /// per order, and a row's own.
+    pub hashed_order_columns: Vec<usize>,
+    pub hashed_row_columns: Vec<usize>,
+    pub flags_column: usize,
+    pub hash_column: usize,
 }
 
 /// The plan of the staged table.
@@ -117,7 +125,10 @@ pub(super) static PLAN: LazyLock<Plan> = LazyLock::new(Plan::new);
 impl Plan {
     fn new() -> Plan {
         let mut order = Node::default();
-        let mut item = Node::default();
+        let mut item = Node {
+            prefix: "line_items[].".to_owned(),
+            ..Node::default()
+        };
         let mut order_slots = 0;
         let mut item_slots = 0;
         let slot = |node: &mut Node, count: &mut usize, path: &'static str| node.slot(path, count);
@@ -155,15 +166,26 @@ impl Plan {
         };
         let order_columns = columns_of(Level::Order);
         let item_columns = columns_of(Level::Item);
+        let hashed_row_columns = (reads.iter().enumerate())
+            .filter(|(_, r)| r.level() != Level::Order && !matches!(r, Read::RunId | Read::RowHash))
+            .map(|(i, _)| i)
+            .collect();
+        let column_of = |read: Read| reads.iter().position(|r| *r == read);
+        let flags_column = column_of(Read::Flags).expect("the table has a flags column");
+        let hash_column = column_of(Read::RowHash).expect("the table has a hash column");
         Plan {
             order,
             item,
             order_slots,
             item_slots,
             reads,
+            hashed_order_columns: order_columns.clone(),
             order_columns,
             item_columns,
             district_slot,
+            hashed_row_columns,
+            flags_column,
+            hash_column,
         }
     }
 }
@@ -186,10 +208,13 @@ impl Node {
                 }
             },
             Some(rest) => {
-                let entry = self
-                    .keys
-                    .entry(head)
-                    .or_insert_with(|| Entry::Nested(Node::default()));
+                let prefix = format!("{}{head}.", self.prefix);
+                let entry = self.keys.entry(head).or_insert_with(|| {
+                    Entry::Nested(Node {
+                        prefix,
+                        ..Node::default()
+                    })
+                });
                 match entry {
                     Entry::Nested(node) => node.slot(rest, count),
                     _ => panic!("the column table reads {head} both whole and inside"),
@@ -198,59 +223,40 @@ impl Node {
         }
     }
 
-    /// Puts each value of `object` in its slot; every key not in the plan
-    /// is added to `unmapped` as a path under `prefix` (e.g. `payment.`),
-    /// which is left as it was given.
-    pub fn resolve<'o, 'a>(
-        &self,
-        object: &'o [(std::borrow::Cow<'a, str>, Json<'a>)],
-        slots: &mut [Option<&'o Json<'a>>],
-        prefix: &mut String,
-        unmapped: &mut Vec<String>,
-    ) {
-        for (key, value) in object {
-            match self.keys.get(key.as_ref()) {
-                Some(Entry::Slot(slot)) => slots[*slot] = Some(value),
-                // A null or odd value where an object was expected: its
-                // fields are simply absent.
-                Some(Entry::Nested(node)) => {
-                    if let Some(inner) = value.as_object() {
-                        let outer = prefix.len();
-                        prefix.push_str(key);
-                        prefix.push('.');
-                        node.resolve(inner, slots, prefix, unmapped);
-                        prefix.truncate(outer);
-                    }
-                }
-                Some(Entry::Handled) => {}
-                None => unmapped.push(format!("{prefix}{key}")),
-            }
-        }
+    /// What `key` of this kind of object is for; `None` when no column
+    /// reads it.
+    pub fn entry(&self, key: &str) -> Option<&Entry> {
+        self.keys.get(key)
+    }
+
+    /// The path an unmapped `key` of this object is counted under.
+    pub fn path_of(&self, key: &str) -> String {
+        format!("{}{key}", self.prefix)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::source::json::Json;
+    use crate::source::tiktok::read::{ItemsShape, Order};
 
     #[test]
     fn every_column_is_planned_and_unknown_keys_are_named_by_path() {
         let plan = &*PLAN;
         assert_eq!(plan.reads.len(), COLUMNS.len());
-        let order = Json::parse(
-            r#"{"id":"1","payment":{"tax":"1.2","brand_new_fee":"3"},"line_items":[],"surprise":{"x":1},
-                "recipient_address":{"name":"A","district_info":[]}}"#,
-        )
-        .unwrap();
-        let mut slots = vec![None; plan.order_slots];
-        let mut unmapped = Vec::new();
-        plan.order.resolve(
-            order.as_object().unwrap(),
-            &mut slots,
-            &mut String::new(),
-            &mut unmapped,
-        );
-        assert_eq!(unmapped, ["payment.brand_new_fee", "surprise"]);
+        let mut order = Order::default();
+        let payload = r#"{"id":"1","payment":{"tax":"1.2","brand_new_fee":"3"},"line_items":[{"id":"7","x":[1]},{"id":"8","x":2}],"surprise":{"x":1},
+                "recipient_address":{"name":"A","district_info":[]}}"#;
+        assert!(order.read(plan, payload).unwrap());
+        assert_eq!(order.unmapped, ["payment.brand_new_fee", "surprise"]);
+        assert_eq!(order.item_unmapped, ["line_items[].x", "line_items[].x"]);
+        assert_eq!(order.items.count, 2);
+        assert!(matches!(
+            order.items.shape,
+            ItemsShape::Array { not_object: None }
+        ));
+        let slots = &order.slots;
         let id_slot = plan
             .reads
             .iter()
@@ -259,7 +265,48 @@ mod tests {
         let Some(Read::Order(id_slot)) = id_slot else {
             panic!("order_id reads an order slot")
         };
-        assert_eq!(slots[id_slot].and_then(Json::as_str), Some("1"));
+        assert_eq!(slots[id_slot].as_ref().and_then(Json::as_str), Some("1"));
         assert!(slots[plan.district_slot].is_some());
+        let item_id = |item| {
+            let Read::Item(slot) = plan.reads[3] else {
+                panic!("item_id reads an item slot")
+            };
+            order.item(item, plan.item_slots)[slot]
+                .as_ref()
+                .and_then(Json::as_str)
+        };
+        assert_eq!((item_id(0), item_id(1)), (Some("7"), Some("8")));
+
+        assert!(!order.read(plan, "[1]").unwrap(), "not an object");
+        assert!(
+            order.read(plan, r#"{"id":"1"} x"#).is_err(),
+            "text after the value"
+        );
+        order
+            .read(plan, r#"{"line_items":[{"id":"1"},3,"a"],"line_items":7}"#)
+            .unwrap();
+        assert_eq!(order.items.count, 3);
+        assert!(
+            matches!(
+                &order.items.shape,
+                ItemsShape::Array {
+                    not_object: Some((1, Json::Number(_)))
+                }
+            ),
+            "the first line_items counts; its first element not an object is named"
+        );
+        order.read(plan, r#"{"line_items":{"id":"1"}}"#).unwrap();
+        assert!(matches!(
+            &order.items.shape,
+            ItemsShape::Other(Json::Object(_))
+        ));
+        order
+            .read(plan, r#"{"line_items":null,"payment":7}"#)
+            .unwrap();
+        assert!(matches!(&order.items.shape, ItemsShape::Absent));
+        assert!(
+            order.slots.iter().all(Option::is_none),
+            "slots start empty each time"
+        );
     }
 }

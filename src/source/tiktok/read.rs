@@ -1,0 +1,313 @@
+//! One order's payload read straight into the plan's slots (`plan.rs`),
+//! without a tree of the whole order: each key is looked up in its kind of
+//! object as the text goes by; a value a column reads is kept (its text
+//! borrowed from the payload), an object the plan looks inside is read into
+//! the same slots, and any other key is skipped and its path noted.
+//!
+//! The buffers are kept from one order to the next, so reading an order
+//! allocates only for what it keeps that the payload cannot lend (text with
+//! escapes, kept arrays).
+
+use std::fmt;
+
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+use super::plan::{Entry, Node, Plan};
+use crate::source::json::{Json, JsonVisitor};
+
+/// What one order's payload holds, by slot.
+#[derive(Debug, Default)]
+pub(super) struct Order<'a> {
+    pub slots: Vec<Option<Json<'a>>>,
+    pub items: Items<'a>,
+    /// Paths of the order's keys no column reads, one per key met.
+    pub unmapped: Vec<String>,
+    /// The same for line items' keys (`line_items[].…`), one per item.
+    pub item_unmapped: Vec<String>,
+}
+
+/// The order's `line_items`.
+#[derive(Debug, Default)]
+pub(super) struct Items<'a> {
+    /// The slots of each line item, one item after the other.
+    slots: Vec<Option<Json<'a>>>,
+    pub count: usize,
+    pub shape: ItemsShape<'a>,
+}
+
+#[derive(Debug, Default)]
+pub(super) enum ItemsShape<'a> {
+    /// No `line_items`, or null.
+    #[default]
+    Absent,
+    /// An array; the first of its elements that is not an object, if any,
+    /// with its position.
+    Array {
+        not_object: Option<(usize, Json<'a>)>,
+    },
+    /// Something else, kept for the message.
+    Other(Json<'a>),
+}
+
+impl<'a> Order<'a> {
+    /// Reads `payload` into the slots of `plan`: `Ok(false)` when it is
+    /// JSON but not an object.
+    pub fn read(&mut self, plan: &Plan, payload: &'a str) -> Result<bool, serde_json::Error> {
+        self.slots.clear();
+        self.slots.resize(plan.order_slots, None);
+        self.items.slots.clear();
+        self.items.count = 0;
+        self.items.shape = ItemsShape::Absent;
+        self.unmapped.clear();
+        self.item_unmapped.clear();
+        let mut deserializer = serde_json::Deserializer::from_str(payload);
+        let shape = Fields {
+            node: &plan.order,
+            slots: &mut self.slots,
+            unmapped: &mut self.unmapped,
+            items: Some(ItemsSeed {
+                node: &plan.item,
+                width: plan.item_slots,
+                items: &mut self.items,
+                unmapped: &mut self.item_unmapped,
+            }),
+        }
+        .deserialize(&mut deserializer)?;
+        deserializer.end()?;
+        Ok(matches!(shape, Shape::Object))
+    }
+
+    /// The slots of line item `index` (below [`Items::count`]).
+    pub fn item(&self, index: usize, width: usize) -> &[Option<Json<'a>>] {
+        &self.items.slots[index * width..(index + 1) * width]
+    }
+}
+
+/// What a value read as an object turned out to be.
+enum Shape<'a> {
+    Object,
+    /// Not an object: the value, for a message that names it.
+    Other(Json<'a>),
+}
+
+/// Reads an object's keys into `slots` as `node` says.
+struct Fields<'s, 'a> {
+    node: &'s Node,
+    slots: &'s mut [Option<Json<'a>>],
+    unmapped: &'s mut Vec<String>,
+    /// Where `line_items` goes (the order's own keys only).
+    items: Option<ItemsSeed<'s, 'a>>,
+}
+
+impl<'de> DeserializeSeed<'de> for Fields<'_, 'de> {
+    type Value = Shape<'de>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Shape<'de>, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+/// Forwards each kind of value that is not an object to [`JsonVisitor`].
+macro_rules! other_values {
+    ($($method:ident($($arg:ident: $ty:ty)?);)*) => {
+        $(fn $method<E: de::Error>(self $(, $arg: $ty)?) -> Result<Self::Value, E> {
+            JsonVisitor.$method($($arg)?).map(Self::Value::from)
+        })*
+
+        fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+            JsonVisitor.visit_seq(seq).map(Self::Value::from)
+        }
+    };
+}
+
+impl<'de> From<Json<'de>> for Shape<'de> {
+    fn from(value: Json<'de>) -> Shape<'de> {
+        Shape::Other(value)
+    }
+}
+
+impl<'de> Visitor<'de> for Fields<'_, 'de> {
+    type Value = Shape<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<Shape<'de>, A::Error> {
+        while let Some(key) = map.next_key_seed(KeySeed(self.node))? {
+            match key {
+                Key::Known(Entry::Slot(slot)) => self.slots[*slot] = Some(map.next_value()?),
+                // A null or odd value where an object was expected: its
+                // fields are simply absent.
+                Key::Known(Entry::Nested(node)) => {
+                    map.next_value_seed(Fields {
+                        node,
+                        slots: &mut *self.slots,
+                        unmapped: &mut *self.unmapped,
+                        items: None,
+                    })?;
+                }
+                // The first `line_items` counts, as a lookup would find it.
+                Key::Known(Entry::Handled) => match &mut self.items {
+                    Some(items) if matches!(items.items.shape, ItemsShape::Absent) => {
+                        map.next_value_seed(items.reborrow())?;
+                    }
+                    _ => {
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                },
+                Key::Unknown(path) => {
+                    self.unmapped.push(path);
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(Shape::Object)
+    }
+
+    other_values! {
+        visit_unit();
+        visit_bool(v: bool);
+        visit_i64(v: i64);
+        visit_u64(v: u64);
+        visit_f64(v: f64);
+        visit_borrowed_str(v: &'de str);
+        visit_str(v: &str);
+        visit_string(v: String);
+    }
+}
+
+/// An object key: what the plan does with it, or its path when nothing.
+enum Key<'s> {
+    Known(&'s Entry),
+    Unknown(String),
+}
+
+struct KeySeed<'s>(&'s Node);
+
+impl<'de, 's> DeserializeSeed<'de> for KeySeed<'s> {
+    type Value = Key<'s>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Key<'s>, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl<'de, 's> Visitor<'de> for KeySeed<'s> {
+    type Value = Key<'s>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object key")
+    }
+
+    fn visit_str<E: de::Error>(self, key: &str) -> Result<Key<'s>, E> {
+        Ok(match self.0.entry(key) {
+            Some(entry) => Key::Known(entry),
+            None => Key::Unknown(self.0.path_of(key)),
+        })
+    }
+}
+
+/// Reads `line_items`: each element into its own `width` slots.
+struct ItemsSeed<'s, 'a> {
+    node: &'s Node,
+    width: usize,
+    items: &'s mut Items<'a>,
+    unmapped: &'s mut Vec<String>,
+}
+
+impl<'a> ItemsSeed<'_, 'a> {
+    fn reborrow(&mut self) -> ItemsSeed<'_, 'a> {
+        ItemsSeed {
+            node: self.node,
+            width: self.width,
+            items: &mut *self.items,
+            unmapped: &mut *self.unmapped,
+        }
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for ItemsSeed<'_, 'de> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ItemsSeed<'_, 'de> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let items = self.items;
+        let mut not_object = None;
+        loop {
+            let start = items.slots.len();
+            items.slots.resize(start + self.width, None);
+            let fields = Fields {
+                node: self.node,
+                slots: &mut items.slots[start..],
+                unmapped: &mut *self.unmapped,
+                items: None,
+            };
+            match seq.next_element_seed(fields)? {
+                None => {
+                    items.slots.truncate(start);
+                    break;
+                }
+                Some(Shape::Object) => {}
+                Some(Shape::Other(value)) => {
+                    not_object.get_or_insert((items.count, value));
+                }
+            }
+            items.count += 1;
+        }
+        items.shape = ItemsShape::Array { not_object };
+        Ok(())
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        self.items.shape = ItemsShape::Absent;
+        Ok(())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<(), A::Error> {
+        self.items.shape = ItemsShape::Other(JsonVisitor.visit_map(map)?);
+        Ok(())
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<(), E> {
+        self.other(JsonVisitor.visit_bool(v))
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<(), E> {
+        self.other(JsonVisitor.visit_i64(v))
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<(), E> {
+        self.other(JsonVisitor.visit_u64(v))
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<(), E> {
+        self.other(JsonVisitor.visit_f64(v))
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<(), E> {
+        self.other(JsonVisitor.visit_borrowed_str(v))
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<(), E> {
+        self.other(JsonVisitor.visit_str(v))
+    }
+}
+
+impl<'de> ItemsSeed<'_, 'de> {
+    fn other<E>(self, value: Result<Json<'de>, E>) -> Result<(), E> {
+        self.items.shape = ItemsShape::Other(value?);
+        Ok(())
+    }
+}
