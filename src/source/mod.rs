@@ -129,28 +129,32 @@ pub struct RowContext<'a> {
 }
 
 /// The rows of one record: the cells every row shares (the record's own),
-/// and each row's own (its line item's, its flags and hash), `width` cells
-/// a row, one row after the other. A row's value of a column is its own
-/// cell when not null, else the shared one.
+/// and each row's own cells (its line item's, its flags and hash), one row
+/// after the other. A row holds a cell for each of the `own` columns only;
+/// its value of any other column is the shared cell.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Flat<'a> {
+    /// A cell per column.
     pub shared: Vec<Cell<'a>>,
+    /// `own.len()` cells per row.
     pub cells: Vec<Cell<'a>>,
-    pub width: usize,
+    /// The columns a row has its own cell of, in table order.
+    pub own: &'static [usize],
 }
 
 impl<'a> Flat<'a> {
-    /// Empties it for a record of `width` columns (buffers kept).
-    pub fn clear(&mut self, width: usize) {
-        self.width = width;
+    /// Empties it for a record of `columns` columns, of which rows hold
+    /// `own` (buffers kept).
+    pub fn clear(&mut self, columns: usize, own: &'static [usize]) {
+        self.own = own;
         self.shared.clear();
-        self.shared.resize(width, Cell::Null);
+        self.shared.resize(columns, Cell::Null);
         self.cells.clear();
     }
 
     /// How many rows.
     pub fn len(&self) -> usize {
-        self.cells.len().checked_div(self.width).unwrap_or(0)
+        self.cells.len().checked_div(self.own.len()).unwrap_or(0)
     }
 
     pub fn is_empty(&self) -> bool {
@@ -159,14 +163,14 @@ impl<'a> Flat<'a> {
 
     /// Each row's own cells.
     pub fn rows(&self) -> std::slice::ChunksExact<'_, Cell<'a>> {
-        self.cells.chunks_exact(self.width.max(1))
+        self.cells.chunks_exact(self.own.len().max(1))
     }
 
     /// Row `row`'s value of column `column`.
     pub fn cell(&self, row: usize, column: usize) -> &Cell<'a> {
-        match &self.cells[row * self.width + column] {
-            Cell::Null => &self.shared[column],
-            own => own,
+        match self.own.iter().position(|&c| c == column) {
+            Some(place) => &self.cells[row * self.own.len() + place],
+            None => &self.shared[column],
         }
     }
 }

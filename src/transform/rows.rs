@@ -25,6 +25,10 @@ enum Builder {
 /// Collects staged rows column by column.
 pub(super) struct RowBuilder {
     builders: Vec<Builder>,
+    /// The columns rows have their own cells of, and each column's place
+    /// among them (from the last record pushed).
+    own: &'static [usize],
+    places: Vec<Option<usize>>,
     schema: SchemaRef,
     rows: usize,
 }
@@ -44,6 +48,8 @@ impl RowBuilder {
             .collect();
         RowBuilder {
             builders,
+            own: &[],
+            places: vec![None; columns.len()],
             schema,
             rows: 0,
         }
@@ -52,17 +58,25 @@ impl RowBuilder {
     /// Appends the rows of one record; its cells come from the source's
     /// flattener, so each matches its column's kind.
     pub fn push_all(&mut self, flat: &Flat<'_>) {
+        if !std::ptr::eq(self.own, flat.own) {
+            self.own = flat.own;
+            self.places = (0..self.builders.len())
+                .map(|column| flat.own.iter().position(|&c| c == column))
+                .collect();
+        }
         for row in flat.rows() {
             self.push(row, &flat.shared);
         }
     }
 
-    /// Appends one row: its own cell of each column, else the shared one.
-    pub fn push(&mut self, row: &[Cell<'_>], shared: &[Cell<'_>]) {
-        for ((builder, own), shared) in self.builders.iter_mut().zip(row).zip(shared) {
-            let cell = match own {
-                Cell::Null => shared,
-                own => own,
+    /// Appends one row: its own cell of each column it has one of, else
+    /// the shared one.
+    fn push(&mut self, row: &[Cell<'_>], shared: &[Cell<'_>]) {
+        let columns = self.builders.iter_mut().zip(&self.places).zip(shared);
+        for ((builder, place), shared) in columns {
+            let cell = match place {
+                Some(place) => &row[*place],
+                None => shared,
             };
             match (builder, cell) {
                 (Builder::Text(b), Cell::Text(v)) => b.append_value(v.as_ref()),

@@ -65,22 +65,26 @@ pub fn flatten<'a, 's>(
             ));
         }
     };
-    let width = COLUMNS.len();
-    flat.clear(width);
+    flat.clear(COLUMNS.len(), &plan.own_columns);
+    let width = plan.own_columns.len();
     let mut shared = Changes::default();
     let districts = order.slots[plan.district_slot].as_ref();
     for &index in &plan.order_columns {
         let value = match plan.reads[index] {
-            Read::Order(slot) => convert(index, order.slots[slot].as_ref())?,
+            Read::Order(slot) => match &order.slots[slot] {
+                // Left null; fields are often absent.
+                None if !COLUMNS[index].required => continue,
+                value => convert(index, value.as_ref())?,
+            },
             Read::OrderJson(slot) => json_text(index, order.slots[slot].as_ref()),
             Read::District(level) => convert(index, district(districts, level))?,
             _ => continue,
         };
-        shared.set(&mut flat.shared, index, value, context);
+        shared.set(&mut flat.shared[index], index, value, context);
     }
     // Every row's hash starts with the order's cells: hashed once.
     bytes.clear();
-    for &index in &plan.hashed_order_columns {
+    for &index in &plan.order_columns {
         hash_bytes(&flat.shared[index], bytes);
     }
     let mut order_hash = Sha256::new();
@@ -99,9 +103,12 @@ pub fn flatten<'a, 's>(
         flat.cells.resize(start + width, Cell::Null);
         let (earlier, row) = flat.cells.split_at_mut(start);
         let mut own = Changes::default();
-        for &index in &plan.item_columns {
+        for &(index, place) in &plan.item_columns {
             let value = match plan.reads[index] {
-                Read::Item(slot) => convert(index, slots[slot].as_ref())?,
+                Read::Item(slot) => match &slots[slot] {
+                    None if !COLUMNS[index].required => continue,
+                    value => convert(index, value.as_ref())?,
+                },
                 Read::ItemJson(slot) => json_text(index, slots[slot].as_ref()),
                 Read::ItemTaxTotal(slot) => Converted::Cell(item_tax_total(slots[slot].as_ref())?),
                 Read::RunId => Converted::Cell(Cell::Text(Cow::Borrowed(context.run_id))),
@@ -109,15 +116,16 @@ pub fn flatten<'a, 's>(
                 Read::UnitQuantity => Converted::Cell(Cell::Int(1)),
                 _ => continue,
             };
-            own.set(row, index, value, context);
+            own.set(&mut row[place], index, value, context);
         }
-        if !matches!(row[ITEM_ID], Cell::Text(_)) {
+        let item_id = &row[plan.item_id];
+        if !matches!(item_id, Cell::Text(_)) {
             return Err(Bad::new("missing_field", "item_id is missing"));
         }
         // Orders hold a few line items: looking back beats hashing each id.
         if earlier
             .chunks_exact(width)
-            .any(|seen| seen[ITEM_ID] == row[ITEM_ID])
+            .any(|seen| seen[plan.item_id] == *item_id)
         {
             notes.duplicate_items += 1;
             flat.cells.truncate(start);
@@ -125,15 +133,15 @@ pub fn flatten<'a, 's>(
         }
         own.count(notes, 1);
         if let Some(flags) = flags(&shared, &own) {
-            row[plan.flags_column] = Cell::Text(Cow::Owned(flags));
+            row[plan.flags] = Cell::Text(Cow::Owned(flags));
         }
         bytes.clear();
-        for &index in &plan.hashed_row_columns {
-            hash_bytes(&row[index], bytes);
+        for &place in &plan.hashed_own {
+            hash_bytes(&row[place], bytes);
         }
         let mut row_hash = order_hash.clone();
         row_hash.update(&*bytes);
-        row[plan.hash_column] = Cell::Text(Cow::Owned(hex(&row_hash.finalize())));
+        row[plan.hash] = Cell::Text(Cow::Owned(hex(&row_hash.finalize())));
     }
     order.item_unmapped.sort_unstable();
     order.item_unmapped.dedup();
@@ -148,8 +156,6 @@ pub fn flatten<'a, 's>(
     Ok(flat)
 }
 
-const ITEM_ID: usize = 3;
-
 /// The columns whose value had to change in the order's cells, or in one
 /// line item's.
 #[derive(Default)]
@@ -159,11 +165,11 @@ struct Changes {
 }
 
 impl Changes {
-    /// Puts `value` in `cells[index]`, noting what had to change and
-    /// applying the personal-data policy.
+    /// Puts `value` of column `index` in `cell`, noting what had to
+    /// change and applying the personal-data policy.
     fn set<'a>(
         &mut self,
-        cells: &mut [Cell<'a>],
+        cell_out: &mut Cell<'a>,
         index: usize,
         value: Converted<'a>,
         context: &RowContext<'a>,
@@ -179,7 +185,7 @@ impl Changes {
                 Cell::Null
             }
         };
-        cells[index] = match &context.pii_columns[index] {
+        *cell_out = match &context.pii_columns[index] {
             true => context.pii.apply(cell),
             false => cell,
         };

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::LazyLock;
 
-use crate::schema::staged::{COLUMNS, Origin};
+use crate::schema::staged::{COLUMNS, Origin, index_of};
 
 /// How each column's value is found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -104,19 +104,23 @@ pub(super) struct Plan {
     pub item_slots: usize,
     /// One per column of [`COLUMNS`], in order.
     pub reads: Vec<Read>,
-    /// The columns an order's own values fill, and those each line item
-    /// fills: each row visits only its own.
+    /// The columns an order's own values fill, once per order.
     pub order_columns: Vec<usize>,
-    pub item_columns: Vec<usize>,
+    /// The columns a row has its own cell of (its line item's, its flags
+    /// and hash), in table order: a row holds only these.
+    pub own_columns: Vec<usize>,
+    /// The columns each line item fills, with their place in its row.
+    pub item_columns: Vec<(usize, usize)>,
     /// The order slot of `recipient_address.district_info`.
     pub district_slot: usize,
-    /// What a row's hash covers (every content column: not the run id,
-    /// not the hash), in table order: the order's columns, hashed once
-    /// per order, and a row's own.
-    pub hashed_order_columns: Vec<usize>,
-    pub hashed_row_columns: Vec<usize>,
-    pub flags_column: usize,
-    pub hash_column: usize,
+    /// The places in a row of the item id, the flags and the hash.
+    pub item_id: usize,
+    pub flags: usize,
+    pub hash: usize,
+    /// The places in a row its hash covers. The hash covers every content
+    /// column (not the run id, not the hash itself): the order's columns,
+    /// hashed once per order, then these.
+    pub hashed_own: Vec<usize>,
 }
 
 /// The plan of the staged table.
@@ -165,27 +169,38 @@ impl Plan {
                 .collect()
         };
         let order_columns = columns_of(Level::Order);
-        let item_columns = columns_of(Level::Item);
-        let hashed_row_columns = (reads.iter().enumerate())
-            .filter(|(_, r)| r.level() != Level::Order && !matches!(r, Read::RunId | Read::RowHash))
+        let own_columns: Vec<usize> = (reads.iter().enumerate())
+            .filter(|(_, r)| r.level() != Level::Order)
             .map(|(i, _)| i)
             .collect();
-        let column_of = |read: Read| reads.iter().position(|r| *r == read);
-        let flags_column = column_of(Read::Flags).expect("the table has a flags column");
-        let hash_column = column_of(Read::RowHash).expect("the table has a hash column");
+        let place = |column: usize| {
+            own_columns
+                .iter()
+                .position(|&c| c == column)
+                .expect("a row's own column")
+        };
+        let place_of = |read: Read| place(reads.iter().position(|r| *r == read).expect("planned"));
+        let item_columns = (columns_of(Level::Item).into_iter())
+            .map(|column| (column, place(column)))
+            .collect();
+        let hashed_own = (own_columns.iter().enumerate())
+            .filter(|(_, c)| !matches!(reads[**c], Read::RunId | Read::RowHash))
+            .map(|(place, _)| place)
+            .collect();
         Plan {
+            item_id: place(index_of("item_id").expect("the table has item_id")),
+            flags: place_of(Read::Flags),
+            hash: place_of(Read::RowHash),
             order,
             item,
             order_slots,
             item_slots,
             reads,
-            hashed_order_columns: order_columns.clone(),
             order_columns,
             item_columns,
+            own_columns,
             district_slot,
-            hashed_row_columns,
-            flags_column,
-            hash_column,
+            hashed_own,
         }
     }
 }
