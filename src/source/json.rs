@@ -191,9 +191,10 @@ impl<'de> Visitor<'de> for JsonVisitor {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Json<'de>, A::Error> {
-        // An order has about fifty keys, a line item thirty: room for them
-        // at once instead of growing (and copying) the pairs twice.
-        let mut pairs = Vec::with_capacity(map.size_hint().unwrap_or(32));
+        // Orders are read into slots (`tiktok/read.rs`); what comes here is
+        // small (a district entry, an item tax): grown from a few pairs, it
+        // stays in the allocator's fast per-thread cache.
+        let mut pairs = Vec::with_capacity(map.size_hint().unwrap_or(4));
         while let Some(key) = map.next_key::<Key<'de>>()? {
             pairs.push((key.0, map.next_value()?));
         }

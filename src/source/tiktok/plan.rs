@@ -64,9 +64,10 @@ pub(super) struct Node {
     prefix: String,
 }
 
-/// FNV-1a: every key of every order is looked up, and the keys are short
-/// and ours (no untrusted input chooses the table's keys), so a simple
-/// hash beats the default SipHash, which resists flooding we cannot meet.
+/// FNV-1a, a word at a time: every key of every order is looked up, and
+/// the table's keys are short and ours (no untrusted input chooses them),
+/// so a simple hash beats the default SipHash, which resists flooding we
+/// cannot meet.
 #[derive(Debug)]
 pub(super) struct Fnv(u64);
 
@@ -77,9 +78,17 @@ impl Default for Fnv {
 }
 
 impl Hasher for Fnv {
+    /// 8 bytes a step (a key takes two or three steps instead of a dozen),
+    /// the last few bytes one by one.
     fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        const PRIME: u64 = 0x0100_0000_01b3;
+        let mut words = bytes.chunks_exact(8);
+        for word in &mut words {
+            let word = u64::from_le_bytes(word.try_into().expect("8 bytes"));
+            self.0 = (self.0 ^ word).wrapping_mul(PRIME).rotate_left(23);
+        }
+        for &b in words.remainder() {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(PRIME);
         }
     }
 
