@@ -481,6 +481,34 @@ mod tests {
     }
 
     #[test]
+    fn a_scratch_reused_after_any_order_gives_what_a_fresh_one_gives() {
+        static KEEP: Pii = Pii::Keep;
+        let none = vec![false; COLUMNS.len()];
+        let ctx = context(&KEEP, &none);
+        let good = order(
+            r#"[{"id":"1","sale_price":"1.5","item_tax":[{"tax_amount":"0.1"}]},{"id":"2","x":1}]"#,
+        );
+        let others = [
+            order(r#"[{"id":"9","sale_price":"1,5"}]"#),
+            order(r#"[{"id":"9"},7]"#),
+            order(r#"[{"id":"9"},{"id":"9"},{"id":"8","is_gift":"yes"}]"#),
+            r#"{"id":"1","line_items":[{"id":"1"}"#.to_owned(),
+        ];
+        let mut notes = Notes::new(COLUMNS.len());
+        let fresh = flatten(&good, &ctx, &mut notes, &mut Scratch::default())
+            .unwrap()
+            .clone();
+        let mut scratch = Scratch::default();
+        for other in &others {
+            let _ = flatten(other, &ctx, &mut Notes::new(COLUMNS.len()), &mut scratch);
+            let mut again = Notes::new(COLUMNS.len());
+            let reused = flatten(&good, &ctx, &mut again, &mut scratch).unwrap();
+            assert_eq!(reused, &fresh, "after {other}");
+            assert_eq!(again, notes, "after {other}");
+        }
+    }
+
+    #[test]
     fn personal_columns_follow_the_policy() {
         let pii = Pii::Mask;
         let columns: Vec<bool> = COLUMNS
