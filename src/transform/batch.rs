@@ -9,7 +9,7 @@ use arrow::array::{Array, AsArray, RecordBatch};
 use super::error::TransformError;
 use super::pii::Pii;
 use super::rejects::{Reject, RejectBatch};
-use super::rows::RowBuilder;
+use super::rows::{RowBuilder, Sizes};
 use crate::source::{Flattener, Notes, RowContext};
 
 /// What every batch of a run shares.
@@ -19,6 +19,8 @@ pub(super) struct Shared<F> {
     pub pii: Pii,
     pub pii_columns: Vec<bool>,
     pub rejected_at_ms: i64,
+    /// How big the batches' columns were, for the next ones.
+    pub sizes: Sizes,
 }
 
 /// One batch's raw rows, which of them to keep, and where they came from.
@@ -52,7 +54,7 @@ pub(super) fn transform<F: Flattener>(
     let order_ids = column("order_id").as_string::<i32>();
     let payloads = column("payload").as_string::<i64>();
     let columns = shared.flattener.columns();
-    let mut rows = RowBuilder::new(columns, shared.flattener.schema());
+    let mut rows = RowBuilder::new(columns, shared.flattener.schema(), &shared.sizes);
     let mut rejected = RejectBatch::default();
     let mut out = Output {
         staged: RecordBatch::new_empty(shared.flattener.schema()),
@@ -95,10 +97,12 @@ pub(super) fn transform<F: Flattener>(
             }
         }
     }
-    out.staged = rows.finish().map_err(|source| TransformError::Batch {
-        what: "staged rows",
-        source,
-    })?;
+    out.staged = rows
+        .finish(&shared.sizes)
+        .map_err(|source| TransformError::Batch {
+            what: "staged rows",
+            source,
+        })?;
     out.rejects = rejected.finish().map_err(|source| TransformError::Batch {
         what: "rejects",
         source,

@@ -66,6 +66,7 @@ pub async fn run<F: Flattener + Clone + Send + 'static>(
             .map(|c| pii::COLUMNS.contains(&c.name))
             .collect(),
         rejected_at_ms: started_at.timestamp_millis(),
+        sizes: rows::Sizes::new(columns.len()),
     });
     let total_orders: u64 = raw_files.iter().map(|f| f.rows).sum();
     let parallel = std::thread::available_parallelism().map_or(2, |n| n.get());

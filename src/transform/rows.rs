@@ -1,6 +1,7 @@
 //! Rows of cells into Arrow record batches of the staged schema.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use arrow::array::{
     ArrayRef, BooleanBuilder, Decimal128Builder, Int32Builder, RecordBatch, StringBuilder,
@@ -22,6 +23,31 @@ enum Builder {
     Int(Int32Builder),
 }
 
+/// How big the last batch finished was: the next batch's builders start
+/// that big (and an eighth more) instead of growing their buffers from
+/// empty, copying them at each step. Only a hint: batches finishing at once
+/// may overwrite each other's.
+pub(super) struct Sizes {
+    rows: AtomicUsize,
+    /// Bytes of text of each column (0 for other kinds).
+    text_bytes: Vec<AtomicUsize>,
+}
+
+impl Sizes {
+    pub fn new(columns: usize) -> Sizes {
+        Sizes {
+            rows: AtomicUsize::new(0),
+            text_bytes: (0..columns).map(|_| AtomicUsize::new(0)).collect(),
+        }
+    }
+}
+
+/// A size hint with room to spare.
+fn room(hint: &AtomicUsize) -> usize {
+    let hint = hint.load(Ordering::Relaxed);
+    hint + hint / 8
+}
+
 /// Collects staged rows column by column.
 pub(super) struct RowBuilder {
     builders: Vec<Builder>,
@@ -34,16 +60,17 @@ pub(super) struct RowBuilder {
 }
 
 impl RowBuilder {
-    /// A builder for rows of `columns`, whose batches have `schema`.
-    pub fn new(columns: &[Column], schema: SchemaRef) -> Self {
-        let builders = columns
-            .iter()
-            .map(|c| match c.kind {
-                Kind::Text(_) => Builder::Text(StringBuilder::new()),
-                Kind::Money => Builder::Money(Decimal128Builder::new()),
-                Kind::Time => Builder::Time(TimestampMillisecondBuilder::new()),
-                Kind::Bool => Builder::Bool(BooleanBuilder::new()),
-                Kind::Int => Builder::Int(Int32Builder::new()),
+    /// A builder for rows of `columns`, whose batches have `schema`, sized
+    /// as `sizes` says.
+    pub fn new(columns: &[Column], schema: SchemaRef, sizes: &Sizes) -> Self {
+        let rows = room(&sizes.rows).max(1024);
+        let builders = (columns.iter().zip(&sizes.text_bytes))
+            .map(|(c, bytes)| match c.kind {
+                Kind::Text(_) => Builder::Text(StringBuilder::with_capacity(rows, room(bytes))),
+                Kind::Money => Builder::Money(Decimal128Builder::with_capacity(rows)),
+                Kind::Time => Builder::Time(TimestampMillisecondBuilder::with_capacity(rows)),
+                Kind::Bool => Builder::Bool(BooleanBuilder::with_capacity(rows)),
+                Kind::Int => Builder::Int(Int32Builder::with_capacity(rows)),
             })
             .collect();
         RowBuilder {
@@ -94,23 +121,28 @@ impl RowBuilder {
         self.rows += 1;
     }
 
-    /// The rows so far as a batch; the builders start over empty.
-    pub fn finish(&mut self) -> Result<RecordBatch, arrow::error::ArrowError> {
-        let columns: Vec<ArrayRef> = self
-            .builders
-            .iter_mut()
-            .map(|builder| -> Result<ArrayRef, arrow::error::ArrowError> {
-                Ok(match builder {
-                    Builder::Text(b) => Arc::new(b.finish()),
-                    Builder::Money(b) => Arc::new(
-                        b.finish()
-                            .with_precision_and_scale(money::PRECISION, money::SCALE)?,
-                    ),
-                    Builder::Time(b) => Arc::new(b.finish().with_timezone("UTC")),
-                    Builder::Bool(b) => Arc::new(b.finish()),
-                    Builder::Int(b) => Arc::new(b.finish()),
-                })
-            })
+    /// The rows so far as a batch, their sizes noted in `sizes`; the
+    /// builders start over empty.
+    pub fn finish(&mut self, sizes: &Sizes) -> Result<RecordBatch, arrow::error::ArrowError> {
+        sizes.rows.store(self.rows, Ordering::Relaxed);
+        let columns: Vec<ArrayRef> = (self.builders.iter_mut().zip(&sizes.text_bytes))
+            .map(
+                |(builder, bytes)| -> Result<ArrayRef, arrow::error::ArrowError> {
+                    Ok(match builder {
+                        Builder::Text(b) => {
+                            bytes.store(b.values_slice().len(), Ordering::Relaxed);
+                            Arc::new(b.finish())
+                        }
+                        Builder::Money(b) => Arc::new(
+                            b.finish()
+                                .with_precision_and_scale(money::PRECISION, money::SCALE)?,
+                        ),
+                        Builder::Time(b) => Arc::new(b.finish().with_timezone("UTC")),
+                        Builder::Bool(b) => Arc::new(b.finish()),
+                        Builder::Int(b) => Arc::new(b.finish()),
+                    })
+                },
+            )
             .collect::<Result<_, _>>()?;
         self.rows = 0;
         RecordBatch::try_new(self.schema.clone(), columns)

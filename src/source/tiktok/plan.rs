@@ -262,75 +262,31 @@ impl Node {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::source::json::Json;
-    use crate::source::tiktok::read::{ItemsShape, Order};
 
     #[test]
-    fn every_column_is_planned_and_unknown_keys_are_named_by_path() {
+    fn every_column_is_planned_and_keys_are_found_by_path() {
         let plan = &*PLAN;
         assert_eq!(plan.reads.len(), COLUMNS.len());
-        let mut order = Order::default();
-        let payload = r#"{"id":"1","payment":{"tax":"1.2","brand_new_fee":"3"},"line_items":[{"id":"7","x":[1]},{"id":"8","x":2}],"surprise":{"x":1},
-                "recipient_address":{"name":"A","district_info":[]}}"#;
-        assert!(order.read(plan, payload).unwrap());
-        assert_eq!(order.unmapped, ["payment.brand_new_fee", "surprise"]);
-        assert_eq!(order.item_unmapped, ["line_items[].x", "line_items[].x"]);
-        assert_eq!(order.items.count, 2);
-        assert!(matches!(
-            order.items.shape,
-            ItemsShape::Array { not_object: None }
-        ));
-        let slots = &order.slots;
-        let id_slot = plan
-            .reads
-            .iter()
-            .zip(COLUMNS)
-            .find_map(|(r, c)| (c.name == "order_id").then_some(*r));
-        let Some(Read::Order(id_slot)) = id_slot else {
-            panic!("order_id reads an order slot")
-        };
-        assert_eq!(slots[id_slot].as_ref().and_then(Json::as_str), Some("1"));
-        assert!(slots[plan.district_slot].is_some());
-        let item_id = |item| {
-            let Read::Item(slot) = plan.reads[3] else {
-                panic!("item_id reads an item slot")
-            };
-            order.item(item, plan.item_slots)[slot]
-                .as_ref()
-                .and_then(Json::as_str)
-        };
-        assert_eq!((item_id(0), item_id(1)), (Some("7"), Some("8")));
-
-        assert!(!order.read(plan, "[1]").unwrap(), "not an object");
-        assert!(
-            order.read(plan, r#"{"id":"1"} x"#).is_err(),
-            "text after the value"
+        assert_eq!(
+            plan.order_columns.len() + plan.own_columns.len(),
+            COLUMNS.len()
         );
-        order
-            .read(plan, r#"{"line_items":[{"id":"1"},3,"a"],"line_items":7}"#)
-            .unwrap();
-        assert_eq!(order.items.count, 3);
-        assert!(
-            matches!(
-                &order.items.shape,
-                ItemsShape::Array {
-                    not_object: Some((1, Json::Number(_)))
-                }
-            ),
-            "the first line_items counts; its first element not an object is named"
-        );
-        order.read(plan, r#"{"line_items":{"id":"1"}}"#).unwrap();
+        assert!(matches!(plan.order.entry("id"), Some(Entry::Slot(_))));
         assert!(matches!(
-            &order.items.shape,
-            ItemsShape::Other(Json::Object(_))
+            plan.order.entry("line_items"),
+            Some(Entry::Handled)
         ));
-        order
-            .read(plan, r#"{"line_items":null,"payment":7}"#)
-            .unwrap();
-        assert!(matches!(&order.items.shape, ItemsShape::Absent));
+        let Some(Entry::Nested(payment)) = plan.order.entry("payment") else {
+            panic!("payment is read inside")
+        };
+        assert!(matches!(payment.entry("tax"), Some(Entry::Slot(_))));
+        assert_eq!(payment.path_of("new_fee"), "payment.new_fee");
+        assert_eq!(plan.item.path_of("new_flag"), "line_items[].new_flag");
+        assert!(plan.order.entry("surprise").is_none());
+        assert_eq!(plan.own_columns[plan.item_id], index_of("item_id").unwrap());
         assert!(
-            order.slots.iter().all(Option::is_none),
-            "slots start empty each time"
+            !plan.hashed_own.contains(&plan.hash),
+            "the hash does not cover itself"
         );
     }
 }
