@@ -98,7 +98,7 @@ pub fn flatten<'a, 's>(
                 format!("a line item is not an object: {}", value.to_json_text()),
             ));
         }
-        let slots = order.item(item, plan.item_slots);
+        let slots = order.item(item);
         let start = flat.cells.len();
         flat.cells.resize(start + width, Cell::Null);
         let (earlier, row) = flat.cells.split_at_mut(start);
@@ -165,11 +165,11 @@ struct Changes {
 }
 
 impl Changes {
-    /// Puts `value` of column `index` in `cell`, noting what had to
+    /// Puts `value` of column `index` in `target`, noting what had to
     /// change and applying the personal-data policy.
     fn set<'a>(
         &mut self,
-        cell_out: &mut Cell<'a>,
+        target: &mut Cell<'a>,
         index: usize,
         value: Converted<'a>,
         context: &RowContext<'a>,
@@ -185,7 +185,7 @@ impl Changes {
                 Cell::Null
             }
         };
-        *cell_out = match &context.pii_columns[index] {
+        *target = match &context.pii_columns[index] {
             true => context.pii.apply(cell),
             false => cell,
         };

@@ -171,17 +171,14 @@ impl Plan {
             })
             .collect();
         order.keys.insert("line_items", Entry::Handled);
-        let columns_of = |level: Level| -> Vec<usize> {
+        let columns_where = |keep: fn(Level) -> bool| -> Vec<usize> {
             (reads.iter().enumerate())
-                .filter(|(_, r)| r.level() == level)
+                .filter(|(_, r)| keep(r.level()))
                 .map(|(i, _)| i)
                 .collect()
         };
-        let order_columns = columns_of(Level::Order);
-        let own_columns: Vec<usize> = (reads.iter().enumerate())
-            .filter(|(_, r)| r.level() != Level::Order)
-            .map(|(i, _)| i)
-            .collect();
+        let order_columns = columns_where(|level| level == Level::Order);
+        let own_columns = columns_where(|level| level != Level::Order);
         let place = |column: usize| {
             own_columns
                 .iter()
@@ -189,7 +186,7 @@ impl Plan {
                 .expect("a row's own column")
         };
         let place_of = |read: Read| place(reads.iter().position(|r| *r == read).expect("planned"));
-        let item_columns = (columns_of(Level::Item).into_iter())
+        let item_columns = (columns_where(|level| level == Level::Item).into_iter())
             .map(|column| (column, place(column)))
             .collect();
         let hashed_own = (own_columns.iter().enumerate())

@@ -29,8 +29,10 @@ pub(super) struct Order<'a> {
 /// The order's `line_items`.
 #[derive(Debug, Default)]
 pub(super) struct Items<'a> {
-    /// The slots of each line item, one item after the other.
+    /// The slots of each line item (`width` of them), one item after the
+    /// other.
     slots: Vec<Option<Json<'a>>>,
+    width: usize,
     pub count: usize,
     pub shape: ItemsShape<'a>,
 }
@@ -56,6 +58,7 @@ impl<'a> Order<'a> {
         self.slots.clear();
         self.slots.resize(plan.order_slots, None);
         self.items.slots.clear();
+        self.items.width = plan.item_slots;
         self.items.count = 0;
         self.items.shape = ItemsShape::Absent;
         self.unmapped.clear();
@@ -67,7 +70,6 @@ impl<'a> Order<'a> {
             unmapped: &mut self.unmapped,
             items: Some(ItemsSeed {
                 node: &plan.item,
-                width: plan.item_slots,
                 items: &mut self.items,
                 unmapped: &mut self.item_unmapped,
             }),
@@ -78,7 +80,8 @@ impl<'a> Order<'a> {
     }
 
     /// The slots of line item `index` (below [`Items::count`]).
-    pub fn item(&self, index: usize, width: usize) -> &[Option<Json<'a>>] {
+    pub fn item(&self, index: usize) -> &[Option<Json<'a>>] {
+        let width = self.items.width;
         &self.items.slots[index * width..(index + 1) * width]
     }
 }
@@ -107,16 +110,25 @@ impl<'de> DeserializeSeed<'de> for Fields<'_, 'de> {
     }
 }
 
-/// Forwards each kind of value that is not an object to [`JsonVisitor`].
-macro_rules! other_values {
+/// Builds each scalar (and null) with [`JsonVisitor`], as the visitor's
+/// value `From` it: the kinds a reader of objects or arrays does not expect.
+macro_rules! scalars {
+    () => {
+        scalars! {
+            visit_unit();
+            visit_bool(v: bool);
+            visit_i64(v: i64);
+            visit_u64(v: u64);
+            visit_f64(v: f64);
+            visit_borrowed_str(v: &'de str);
+            visit_str(v: &str);
+            visit_string(v: String);
+        }
+    };
     ($($method:ident($($arg:ident: $ty:ty)?);)*) => {
         $(fn $method<E: de::Error>(self $(, $arg: $ty)?) -> Result<Self::Value, E> {
             JsonVisitor.$method($($arg)?).map(Self::Value::from)
         })*
-
-        fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-            JsonVisitor.visit_seq(seq).map(Self::Value::from)
-        }
     };
 }
 
@@ -150,7 +162,7 @@ impl<'de> Visitor<'de> for Fields<'_, 'de> {
                 // The first `line_items` counts, as a lookup would find it.
                 Key::Known(Entry::Handled) => match &mut self.items {
                     Some(items) if matches!(items.items.shape, ItemsShape::Absent) => {
-                        map.next_value_seed(items.reborrow())?;
+                        items.items.shape = map.next_value_seed(items.reborrow())?;
                     }
                     _ => {
                         map.next_value::<IgnoredAny>()?;
@@ -165,16 +177,11 @@ impl<'de> Visitor<'de> for Fields<'_, 'de> {
         Ok(Shape::Object)
     }
 
-    other_values! {
-        visit_unit();
-        visit_bool(v: bool);
-        visit_i64(v: i64);
-        visit_u64(v: u64);
-        visit_f64(v: f64);
-        visit_borrowed_str(v: &'de str);
-        visit_str(v: &str);
-        visit_string(v: String);
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Shape<'de>, A::Error> {
+        JsonVisitor.visit_seq(seq).map(Shape::Other)
     }
+
+    scalars!();
 }
 
 /// An object key: what the plan does with it, or its path when nothing.
@@ -208,10 +215,9 @@ impl<'de, 's> Visitor<'de> for KeySeed<'s> {
     }
 }
 
-/// Reads `line_items`: each element into its own `width` slots.
+/// Reads `line_items`: each element into its own slots.
 struct ItemsSeed<'s, 'a> {
     node: &'s Node,
-    width: usize,
     items: &'s mut Items<'a>,
     unmapped: &'s mut Vec<String>,
 }
@@ -220,7 +226,6 @@ impl<'a> ItemsSeed<'_, 'a> {
     fn reborrow(&mut self) -> ItemsSeed<'_, 'a> {
         ItemsSeed {
             node: self.node,
-            width: self.width,
             items: &mut *self.items,
             unmapped: &mut *self.unmapped,
         }
@@ -228,26 +233,38 @@ impl<'a> ItemsSeed<'_, 'a> {
 }
 
 impl<'de> DeserializeSeed<'de> for ItemsSeed<'_, 'de> {
-    type Value = ();
+    type Value = ItemsShape<'de>;
 
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+    fn deserialize<D: Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> Result<ItemsShape<'de>, D::Error> {
         deserializer.deserialize_any(self)
     }
 }
 
+impl<'de> From<Json<'de>> for ItemsShape<'de> {
+    fn from(value: Json<'de>) -> ItemsShape<'de> {
+        match value {
+            Json::Null => ItemsShape::Absent,
+            other => ItemsShape::Other(other),
+        }
+    }
+}
+
 impl<'de> Visitor<'de> for ItemsSeed<'_, 'de> {
-    type Value = ();
+    type Value = ItemsShape<'de>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a JSON value")
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<ItemsShape<'de>, A::Error> {
         let items = self.items;
         let mut not_object = None;
         loop {
             let start = items.slots.len();
-            items.slots.resize(start + self.width, None);
+            items.slots.resize(start + items.width, None);
             let fields = Fields {
                 node: self.node,
                 slots: &mut items.slots[start..],
@@ -266,50 +283,14 @@ impl<'de> Visitor<'de> for ItemsSeed<'_, 'de> {
             }
             items.count += 1;
         }
-        items.shape = ItemsShape::Array { not_object };
-        Ok(())
+        Ok(ItemsShape::Array { not_object })
     }
 
-    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
-        self.items.shape = ItemsShape::Absent;
-        Ok(())
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<ItemsShape<'de>, A::Error> {
+        JsonVisitor.visit_map(map).map(ItemsShape::Other)
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<(), A::Error> {
-        self.items.shape = ItemsShape::Other(JsonVisitor.visit_map(map)?);
-        Ok(())
-    }
-
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<(), E> {
-        self.other(JsonVisitor.visit_bool(v))
-    }
-
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<(), E> {
-        self.other(JsonVisitor.visit_i64(v))
-    }
-
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<(), E> {
-        self.other(JsonVisitor.visit_u64(v))
-    }
-
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<(), E> {
-        self.other(JsonVisitor.visit_f64(v))
-    }
-
-    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<(), E> {
-        self.other(JsonVisitor.visit_borrowed_str(v))
-    }
-
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<(), E> {
-        self.other(JsonVisitor.visit_str(v))
-    }
-}
-
-impl<'de> ItemsSeed<'_, 'de> {
-    fn other<E>(self, value: Result<Json<'de>, E>) -> Result<(), E> {
-        self.items.shape = ItemsShape::Other(value?);
-        Ok(())
-    }
+    scalars!();
 }
 
 #[cfg(test)]
@@ -347,9 +328,7 @@ mod tests {
             let Read::Item(slot) = plan.reads[plan.own_columns[plan.item_id]] else {
                 panic!("item_id reads an item slot")
             };
-            order.item(item, plan.item_slots)[slot]
-                .as_ref()
-                .and_then(Json::as_str)
+            order.item(item)[slot].as_ref().and_then(Json::as_str)
         };
         assert_eq!((item_id(0), item_id(1)), (Some("7"), Some("8")));
 
