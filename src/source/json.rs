@@ -4,8 +4,9 @@
 //! order has a hundred fields, most of them short strings read once. This
 //! tree borrows every string that has no escape, keeps objects as the list
 //! of pairs the text has (the flattener looks keys up through a plan made
-//! once, see `plan.rs`), and remembers where each value's text is, so a
-//! kept array or object (item taxes, package ids) is copied out verbatim.
+//! once, see `plan.rs`). Values kept whole as JSON text (item taxes,
+//! package ids) are not parsed into it: the reader keeps their text as the
+//! payload has it.
 
 use std::borrow::Cow;
 use std::fmt;

@@ -68,7 +68,7 @@ pub fn flatten<'a, 's>(
     flat.clear(COLUMNS.len(), &plan.own_columns);
     let width = plan.own_columns.len();
     let mut shared = Changes::default();
-    let districts = order.slots[plan.district_slot].as_ref();
+    let districts = parsed(order.texts[plan.district_text]);
     for &index in &plan.order_columns {
         let value = match plan.reads[index] {
             Read::Order(slot) => match &order.slots[slot] {
@@ -76,8 +76,8 @@ pub fn flatten<'a, 's>(
                 None if !COLUMNS[index].required => continue,
                 value => convert(index, value.as_ref())?,
             },
-            Read::OrderJson(slot) => json_text(index, order.slots[slot].as_ref()),
-            Read::District(level) => convert(index, district(districts, level))?,
+            Read::OrderJson(slot) => json_text(index, order.texts[slot]),
+            Read::District(level) => convert(index, district(districts.as_ref(), level))?,
             _ => continue,
         };
         shared.set(&mut flat.shared[index], index, value, context);
@@ -98,7 +98,7 @@ pub fn flatten<'a, 's>(
                 format!("a line item is not an object: {}", value.to_json_text()),
             ));
         }
-        let slots = order.item(item);
+        let (slots, texts) = order.item(item);
         let start = flat.cells.len();
         flat.cells.resize(start + width, Cell::Null);
         let (earlier, row) = flat.cells.split_at_mut(start);
@@ -109,8 +109,10 @@ pub fn flatten<'a, 's>(
                     None if !COLUMNS[index].required => continue,
                     value => convert(index, value.as_ref())?,
                 },
-                Read::ItemJson(slot) => json_text(index, slots[slot].as_ref()),
-                Read::ItemTaxTotal(slot) => Converted::Cell(item_tax_total(slots[slot].as_ref())?),
+                Read::ItemJson(slot) => json_text(index, texts[slot]),
+                Read::ItemTaxTotal(slot) => {
+                    Converted::Cell(item_tax_total(parsed(texts[slot]).as_ref())?)
+                }
                 Read::RunId => Converted::Cell(Cell::Text(Cow::Borrowed(context.run_id))),
                 Read::Shop => Converted::Cell(Cell::Text(Cow::Borrowed(context.shop_cipher))),
                 Read::UnitQuantity => Converted::Cell(Cell::Int(1)),
@@ -247,19 +249,25 @@ fn convert<'a>(index: usize, value: Option<&Json<'a>>) -> Result<Converted<'a>, 
     Ok(converted)
 }
 
-/// The JSON text of a kept array or object, cut to the column if need be.
-fn json_text<'a>(index: usize, value: Option<&Json<'a>>) -> Converted<'a> {
-    let text = match value {
-        None | Some(Json::Null) => return Converted::Cell(Cell::Null),
-        Some(v) => v.to_json_text(),
+/// The JSON text of a kept value as the payload has it, cut to the column
+/// if need be.
+fn json_text<'a>(index: usize, text: Option<&'a str>) -> Converted<'a> {
+    let Some(text) = text else {
+        return Converted::Cell(Cell::Null);
     };
     let Kind::Text(max) = COLUMNS[index].kind else {
         return Converted::Invalid;
     };
-    match cell::fit(&text, usize::from(max)) {
-        None => Converted::Cell(Cell::Text(Cow::Owned(text))),
-        Some(cut) => Converted::Truncated(Cell::Text(Cow::Owned(text[..cut].to_owned()))),
+    match cell::fit(text, usize::from(max)) {
+        None => Converted::Cell(Cell::Text(Cow::Borrowed(text))),
+        Some(cut) => Converted::Truncated(Cell::Text(Cow::Borrowed(&text[..cut]))),
     }
+}
+
+/// The value of a kept JSON text, to look inside.
+fn parsed(text: Option<&str>) -> Option<Json<'_>> {
+    // The reader checked the text is one JSON value.
+    text.and_then(|text| Json::parse(text).ok())
 }
 
 /// The `address_name` of the first entry of `recipient_address.district_info`

@@ -1,11 +1,16 @@
 //! Which JSON keys the staged columns read, worked out once from the column
 //! table, so each order is walked once: every key of an order (and of each
-//! line item) is looked up in a map to the slot its value goes in, and a key
-//! nobody reads is noted as unmapped (how users learn TikTok added a field).
+//! line item) is looked up in a map to the slot its value goes in (or, for
+//! a value kept as JSON text, its text slot), and a key nobody reads is
+//! noted as unmapped (how users learn TikTok added a field).
+//!
+//! Objects of one kind list their keys in one order, give or take a missing
+//! optional field: each kind of object remembers the keys of the first one
+//! read, and a [`Finder`] checks the key expected next before it hashes.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
-use std::sync::LazyLock;
+use std::sync::{LazyLock, OnceLock};
 
 use crate::schema::staged::{COLUMNS, Origin, index_of};
 
@@ -18,12 +23,12 @@ pub(super) enum Read {
     Order(usize),
     /// The line item's value in this slot.
     Item(usize),
-    /// The JSON text of the order's value in this slot.
+    /// The JSON text of the order's value in this text slot.
     OrderJson(usize),
     ItemJson(usize),
     /// The `address_name` of the district entry of this level.
     District(&'static str),
-    /// The sum of `item_tax[].tax_amount` (the item's `item_tax` slot).
+    /// The sum of `item_tax[].tax_amount` (the item's `item_tax` text slot).
     ItemTaxTotal(usize),
     UnitQuantity,
     Flags,
@@ -60,8 +65,13 @@ impl Read {
 /// and the path to it that unmapped keys are named under (`payment.`).
 #[derive(Debug, Default)]
 pub(super) struct Node {
-    keys: HashMap<&'static str, Entry, BuildHasherDefault<Fnv>>,
+    entries: Vec<Entry>,
+    /// Each key's place in `entries`.
+    keys: HashMap<&'static str, usize, BuildHasherDefault<Fnv>>,
     prefix: String,
+    /// The keys of the first object of this kind read, in its order, with
+    /// their places in `entries` (`None`: no column reads it).
+    usual: OnceLock<Vec<(Box<str>, Option<usize>)>>,
 }
 
 /// FNV-1a, a word at a time: every key of every order is looked up, and
@@ -100,6 +110,8 @@ impl Hasher for Fnv {
 #[derive(Debug)]
 pub(super) enum Entry {
     Slot(usize),
+    /// A value kept as JSON text, in this text slot.
+    Text(usize),
     Nested(Node),
     /// Read by the flattener itself (`line_items`).
     Handled,
@@ -111,6 +123,8 @@ pub(super) struct Plan {
     pub item: Node,
     pub order_slots: usize,
     pub item_slots: usize,
+    pub order_texts: usize,
+    pub item_texts: usize,
     /// One per column of [`COLUMNS`], in order.
     pub reads: Vec<Read>,
     /// The columns an order's own values fill, once per order.
@@ -120,8 +134,8 @@ pub(super) struct Plan {
     pub own_columns: Vec<usize>,
     /// The columns each line item fills, with their place in its row.
     pub item_columns: Vec<(usize, usize)>,
-    /// The order slot of `recipient_address.district_info`.
-    pub district_slot: usize,
+    /// The order's text slot of `recipient_address.district_info`.
+    pub district_text: usize,
     /// The places in a row of the item id, the flags and the hash.
     pub item_id: usize,
     pub flags: usize,
@@ -142,12 +156,13 @@ impl Plan {
             prefix: "line_items[].".to_owned(),
             ..Node::default()
         };
-        let mut order_slots = 0;
-        let mut item_slots = 0;
-        let slot = |node: &mut Node, count: &mut usize, path: &'static str| node.slot(path, count);
-        let district_slot = slot(
+        let (mut order_slots, mut item_slots) = (0, 0);
+        let (mut order_texts, mut item_texts) = (0, 0);
+        let slot = |node: &mut Node, count: &mut usize, path| node.slot(path, count, Entry::Slot);
+        let text = |node: &mut Node, count: &mut usize, path| node.slot(path, count, Entry::Text);
+        let district_text = text(
             &mut order,
-            &mut order_slots,
+            &mut order_texts,
             "recipient_address.district_info",
         );
         let reads: Vec<Read> = COLUMNS
@@ -158,19 +173,19 @@ impl Plan {
                 Origin::Order(path) => Read::Order(slot(&mut order, &mut order_slots, path)),
                 Origin::Item(path) => Read::Item(slot(&mut item, &mut item_slots, path)),
                 Origin::OrderJson(path) => {
-                    Read::OrderJson(slot(&mut order, &mut order_slots, path))
+                    Read::OrderJson(text(&mut order, &mut order_texts, path))
                 }
-                Origin::ItemJson(path) => Read::ItemJson(slot(&mut item, &mut item_slots, path)),
+                Origin::ItemJson(path) => Read::ItemJson(text(&mut item, &mut item_texts, path)),
                 Origin::District(level) => Read::District(level),
                 Origin::ItemTaxTotal => {
-                    Read::ItemTaxTotal(slot(&mut item, &mut item_slots, "item_tax"))
+                    Read::ItemTaxTotal(text(&mut item, &mut item_texts, "item_tax"))
                 }
                 Origin::UnitQuantity => Read::UnitQuantity,
                 Origin::Flags => Read::Flags,
                 Origin::RowHash => Read::RowHash,
             })
             .collect();
-        order.keys.insert("line_items", Entry::Handled);
+        order.insert("line_items", Entry::Handled);
         let columns_where = |keep: fn(Level) -> bool| -> Vec<usize> {
             (reads.iter().enumerate())
                 .filter(|(_, r)| keep(r.level()))
@@ -201,58 +216,120 @@ impl Plan {
             item,
             order_slots,
             item_slots,
+            order_texts,
+            item_texts,
             reads,
             order_columns,
             item_columns,
             own_columns,
-            district_slot,
+            district_text,
             hashed_own,
         }
     }
 }
 
 impl Node {
-    /// The slot of the value at the `.`-separated `path`, made on first use.
-    fn slot(&mut self, path: &'static str, count: &mut usize) -> usize {
+    /// The slot of the value at the `.`-separated `path`, made on first use
+    /// with the next number of `count`; `kind` says which kind of slot
+    /// (`Entry::Slot` or `Entry::Text`).
+    fn slot(&mut self, path: &'static str, count: &mut usize, kind: fn(usize) -> Entry) -> usize {
         let (head, rest) = match path.split_once('.') {
             Some((head, rest)) => (head, Some(rest)),
             None => (path, None),
         };
-        match rest {
-            None => match self.keys.get(head) {
-                Some(Entry::Slot(slot)) => *slot,
-                _ => {
-                    let slot = *count;
-                    *count += 1;
-                    self.keys.insert(head, Entry::Slot(slot));
-                    slot
-                }
-            },
-            Some(rest) => {
-                let prefix = format!("{}{head}.", self.prefix);
-                let entry = self.keys.entry(head).or_insert_with(|| {
-                    Entry::Nested(Node {
-                        prefix,
-                        ..Node::default()
-                    })
-                });
-                match entry {
-                    Entry::Nested(node) => node.slot(rest, count),
-                    _ => panic!("the column table reads {head} both whole and inside"),
-                }
+        let Some(rest) = rest else {
+            if let Some(known) = self.entry(head) {
+                return match (known, kind(0)) {
+                    (Entry::Slot(slot), Entry::Slot(_)) | (Entry::Text(slot), Entry::Text(_)) => {
+                        *slot
+                    }
+                    _ => panic!("the column table reads {head} in two ways"),
+                };
             }
+            *count += 1;
+            self.insert(head, kind(*count - 1));
+            return *count - 1;
+        };
+        if self.entry(head).is_none() {
+            let prefix = format!("{}{head}.", self.prefix);
+            self.insert(
+                head,
+                Entry::Nested(Node {
+                    prefix,
+                    ..Node::default()
+                }),
+            );
         }
+        match &mut self.entries[self.keys[head]] {
+            Entry::Nested(node) => node.slot(rest, count, kind),
+            _ => panic!("the column table reads {head} both whole and inside"),
+        }
+    }
+
+    fn insert(&mut self, key: &'static str, entry: Entry) {
+        self.keys.insert(key, self.entries.len());
+        self.entries.push(entry);
     }
 
     /// What `key` of this kind of object is for; `None` when no column
     /// reads it.
     pub fn entry(&self, key: &str) -> Option<&Entry> {
-        self.keys.get(key)
+        self.keys.get(key).map(|&at| &self.entries[at])
+    }
+
+    /// Finds the keys of one object of this kind, one after the other.
+    pub fn finder(&self) -> Finder<'_> {
+        Finder {
+            node: self,
+            next: 0,
+            seen: self.usual.get().is_none().then(Vec::new),
+        }
     }
 
     /// The path an unmapped `key` of this object is counted under.
     pub fn path_of(&self, key: &str) -> String {
         format!("{}{key}", self.prefix)
+    }
+}
+
+/// Finds the keys of one object in the order its kind usually has them,
+/// falling back to the table; while its kind has no usual order yet, notes
+/// this object's (see [`Finder::finish`]).
+pub(super) struct Finder<'n> {
+    pub node: &'n Node,
+    /// Where in the usual order the next key is expected.
+    next: usize,
+    seen: Option<Vec<(Box<str>, Option<usize>)>>,
+}
+
+impl<'n> Finder<'n> {
+    /// What the object's next key, `key`, is for (as [`Node::entry`]).
+    pub fn find(&mut self, key: &str) -> Option<&'n Entry> {
+        let node = self.node;
+        if let Some(usual) = node.usual.get() {
+            // The expected key, or one of the two after it: an optional
+            // key may be missing.
+            for (ahead, (usual_key, at)) in usual.iter().skip(self.next).take(3).enumerate() {
+                if **usual_key == *key {
+                    self.next += ahead + 1;
+                    return at.map(|at| &node.entries[at]);
+                }
+            }
+            return node.entry(key);
+        }
+        let at = node.keys.get(key).copied();
+        if let Some(seen) = &mut self.seen {
+            seen.push((key.into(), at));
+        }
+        at.map(|at| &node.entries[at])
+    }
+
+    /// Ends the object: its keys become its kind's usual order if it has
+    /// none yet (first object wins; the order only saves time).
+    pub fn finish(self) {
+        if let Some(seen) = self.seen {
+            let _ = self.node.usual.set(seen);
+        }
     }
 }
 
@@ -285,5 +362,43 @@ mod tests {
             !plan.hashed_own.contains(&plan.hash),
             "the hash does not cover itself"
         );
+    }
+
+    #[test]
+    fn finders_find_the_same_entries_in_any_key_order() {
+        let plan = Plan::new();
+        let node = &plan.item;
+        let same = |found: Option<&Entry>, key: &str| match (found, node.entry(key)) {
+            (None, None) => true,
+            (Some(a), Some(b)) => std::ptr::eq(a, b),
+            _ => false,
+        };
+        // The first object sets the usual order; the others miss keys, add
+        // unknown ones, and swap them around.
+        let objects: [&[&str]; 5] = [
+            &["id", "sku_id", "product_name", "sale_price", "currency"],
+            &["id", "product_name", "currency"],
+            &[
+                "id",
+                "brand_new",
+                "sku_id",
+                "sale_price",
+                "other",
+                "currency",
+            ],
+            &["currency", "sale_price", "id", "sku_id", "product_name"],
+            &[],
+        ];
+        for keys in objects {
+            let mut finder = node.finder();
+            for key in keys {
+                assert!(same(finder.find(key), key), "{key} in {keys:?}");
+            }
+            finder.finish();
+        }
+        let usual: Vec<&str> = (node.usual.get().expect("learned").iter())
+            .map(|(key, _)| &**key)
+            .collect();
+        assert_eq!(usual, objects[0], "the first object's order is kept");
     }
 }

@@ -1,24 +1,28 @@
 //! One order's payload read straight into the plan's slots (`plan.rs`),
 //! without a tree of the whole order: each key is looked up in its kind of
 //! object as the text goes by; a value a column reads is kept (its text
-//! borrowed from the payload), an object the plan looks inside is read into
-//! the same slots, and any other key is skipped and its path noted.
+//! borrowed from the payload), a value kept as JSON text is kept as the
+//! payload has it, an object the plan looks inside is read into the same
+//! slots, and any other key is skipped and its path noted.
 //!
 //! The buffers are kept from one order to the next, so reading an order
-//! allocates only for what it keeps that the payload cannot lend (text with
-//! escapes, kept arrays).
+//! allocates only for what the payload cannot lend (text with escapes).
 
 use std::fmt;
 
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde_json::value::RawValue;
 
-use super::plan::{Entry, Node, Plan};
+use super::plan::{Entry, Finder, Node, Plan};
 use crate::source::json::{Json, JsonVisitor};
 
 /// What one order's payload holds, by slot.
 #[derive(Debug, Default)]
 pub(super) struct Order<'a> {
     pub slots: Vec<Option<Json<'a>>>,
+    /// The JSON text of each value kept as text, by text slot (`None`:
+    /// absent or null).
+    pub texts: Vec<Option<&'a str>>,
     pub items: Items<'a>,
     /// Paths of the order's keys no column reads, one per key met.
     pub unmapped: Vec<String>,
@@ -30,9 +34,11 @@ pub(super) struct Order<'a> {
 #[derive(Debug, Default)]
 pub(super) struct Items<'a> {
     /// The slots of each line item (`width` of them), one item after the
-    /// other.
+    /// other; the same for text slots.
     slots: Vec<Option<Json<'a>>>,
     width: usize,
+    texts: Vec<Option<&'a str>>,
+    text_width: usize,
     pub count: usize,
     pub shape: ItemsShape<'a>,
 }
@@ -57,8 +63,12 @@ impl<'a> Order<'a> {
     pub fn read(&mut self, plan: &Plan, payload: &'a str) -> Result<bool, serde_json::Error> {
         self.slots.clear();
         self.slots.resize(plan.order_slots, None);
+        self.texts.clear();
+        self.texts.resize(plan.order_texts, None);
         self.items.slots.clear();
         self.items.width = plan.item_slots;
+        self.items.texts.clear();
+        self.items.text_width = plan.item_texts;
         self.items.count = 0;
         self.items.shape = ItemsShape::Absent;
         self.unmapped.clear();
@@ -67,6 +77,7 @@ impl<'a> Order<'a> {
         let shape = Fields {
             node: &plan.order,
             slots: &mut self.slots,
+            texts: &mut self.texts,
             unmapped: &mut self.unmapped,
             items: Some(ItemsSeed {
                 node: &plan.item,
@@ -79,10 +90,14 @@ impl<'a> Order<'a> {
         Ok(matches!(shape, Shape::Object))
     }
 
-    /// The slots of line item `index` (below [`Items::count`]).
-    pub fn item(&self, index: usize) -> &[Option<Json<'a>>] {
-        let width = self.items.width;
-        &self.items.slots[index * width..(index + 1) * width]
+    /// The slots and text slots of line item `index` (below
+    /// [`Items::count`]).
+    pub fn item(&self, index: usize) -> (&[Option<Json<'a>>], &[Option<&'a str>]) {
+        let (width, text_width) = (self.items.width, self.items.text_width);
+        (
+            &self.items.slots[index * width..(index + 1) * width],
+            &self.items.texts[index * text_width..(index + 1) * text_width],
+        )
     }
 }
 
@@ -97,6 +112,7 @@ enum Shape<'a> {
 struct Fields<'s, 'a> {
     node: &'s Node,
     slots: &'s mut [Option<Json<'a>>],
+    texts: &'s mut [Option<&'a str>],
     unmapped: &'s mut Vec<String>,
     /// Where `line_items` goes (the order's own keys only).
     items: Option<ItemsSeed<'s, 'a>>,
@@ -146,15 +162,21 @@ impl<'de> Visitor<'de> for Fields<'_, 'de> {
     }
 
     fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<Shape<'de>, A::Error> {
-        while let Some(key) = map.next_key_seed(KeySeed(self.node))? {
+        let mut finder = self.node.finder();
+        while let Some(key) = map.next_key_seed(KeySeed(&mut finder))? {
             match key {
                 Key::Known(Entry::Slot(slot)) => self.slots[*slot] = Some(map.next_value()?),
+                Key::Known(Entry::Text(slot)) => {
+                    let text = map.next_value::<&'de RawValue>()?.get();
+                    self.texts[*slot] = (text != "null").then_some(text);
+                }
                 // A null or odd value where an object was expected: its
                 // fields are simply absent.
                 Key::Known(Entry::Nested(node)) => {
                     map.next_value_seed(Fields {
                         node,
                         slots: &mut *self.slots,
+                        texts: &mut *self.texts,
                         unmapped: &mut *self.unmapped,
                         items: None,
                     })?;
@@ -174,6 +196,7 @@ impl<'de> Visitor<'de> for Fields<'_, 'de> {
                 }
             }
         }
+        finder.finish();
         Ok(Shape::Object)
     }
 
@@ -190,9 +213,9 @@ enum Key<'s> {
     Unknown(String),
 }
 
-struct KeySeed<'s>(&'s Node);
+struct KeySeed<'f, 's>(&'f mut Finder<'s>);
 
-impl<'de, 's> DeserializeSeed<'de> for KeySeed<'s> {
+impl<'de, 's> DeserializeSeed<'de> for KeySeed<'_, 's> {
     type Value = Key<'s>;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Key<'s>, D::Error> {
@@ -200,7 +223,7 @@ impl<'de, 's> DeserializeSeed<'de> for KeySeed<'s> {
     }
 }
 
-impl<'de, 's> Visitor<'de> for KeySeed<'s> {
+impl<'de, 's> Visitor<'de> for KeySeed<'_, 's> {
     type Value = Key<'s>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -208,9 +231,9 @@ impl<'de, 's> Visitor<'de> for KeySeed<'s> {
     }
 
     fn visit_str<E: de::Error>(self, key: &str) -> Result<Key<'s>, E> {
-        Ok(match self.0.entry(key) {
+        Ok(match self.0.find(key) {
             Some(entry) => Key::Known(entry),
-            None => Key::Unknown(self.0.path_of(key)),
+            None => Key::Unknown(self.0.node.path_of(key)),
         })
     }
 }
@@ -265,15 +288,19 @@ impl<'de> Visitor<'de> for ItemsSeed<'_, 'de> {
         loop {
             let start = items.slots.len();
             items.slots.resize(start + items.width, None);
+            let text_start = items.texts.len();
+            items.texts.resize(text_start + items.text_width, None);
             let fields = Fields {
                 node: self.node,
                 slots: &mut items.slots[start..],
+                texts: &mut items.texts[text_start..],
                 unmapped: &mut *self.unmapped,
                 items: None,
             };
             match seq.next_element_seed(fields)? {
                 None => {
                     items.slots.truncate(start);
+                    items.texts.truncate(text_start);
                     break;
                 }
                 Some(Shape::Object) => {}
@@ -300,6 +327,33 @@ mod tests {
     use crate::source::tiktok::plan::{PLAN, Read};
 
     #[test]
+    fn values_kept_as_json_are_kept_as_sent() {
+        let plan = &*PLAN;
+        let (Some(packages), Some(item_tax)) = (
+            COLUMNS.iter().position(|c| c.name == "package_ids"),
+            COLUMNS.iter().position(|c| c.name == "item_tax"),
+        ) else {
+            panic!("the table keeps packages and item taxes as JSON")
+        };
+        let (Read::OrderJson(packages), Read::ItemJson(item_tax)) =
+            (plan.reads[packages], plan.reads[item_tax])
+        else {
+            panic!("kept as JSON text")
+        };
+        let mut order = Order::default();
+        let payload = r#"{"packages": [ {"id": "1\u00e9", "n": 1.50} ],
+            "line_items":[{"id":"7","item_tax":null},{"id":"8","item_tax":[{"tax_amount":"1"}]}]}"#;
+        assert!(order.read(plan, payload).unwrap());
+        assert_eq!(
+            order.texts[packages],
+            Some(r#"[ {"id": "1\u00e9", "n": 1.50} ]"#),
+            "spaces, escapes and digits as the payload has them"
+        );
+        assert_eq!(order.item(0).1[item_tax], None, "null is absent");
+        assert_eq!(order.item(1).1[item_tax], Some(r#"[{"tax_amount":"1"}]"#));
+    }
+
+    #[test]
     fn values_go_to_their_slots_and_unknown_keys_are_named_by_path() {
         let plan = &*PLAN;
         let mut order = Order::default();
@@ -323,12 +377,12 @@ mod tests {
             panic!("order_id reads an order slot")
         };
         assert_eq!(slots[id_slot].as_ref().and_then(Json::as_str), Some("1"));
-        assert!(slots[plan.district_slot].is_some());
+        assert_eq!(order.texts[plan.district_text], Some("[]"));
         let item_id = |item| {
             let Read::Item(slot) = plan.reads[plan.own_columns[plan.item_id]] else {
                 panic!("item_id reads an item slot")
             };
-            order.item(item)[slot].as_ref().and_then(Json::as_str)
+            order.item(item).0[slot].as_ref().and_then(Json::as_str)
         };
         assert_eq!((item_id(0), item_id(1)), (Some("7"), Some("8")));
 
@@ -360,7 +414,7 @@ mod tests {
             .unwrap();
         assert!(matches!(&order.items.shape, ItemsShape::Absent));
         assert!(
-            order.slots.iter().all(Option::is_none),
+            order.slots.iter().all(Option::is_none) && order.texts.iter().all(Option::is_none),
             "slots start empty each time"
         );
     }
