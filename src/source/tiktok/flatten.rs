@@ -323,10 +323,13 @@ fn hash_bytes(cell: &Cell, bytes: &mut Vec<u8>) {
     }
 }
 
+/// Lower-case hex digits of a digest.
 fn hex(digest: &[u8]) -> String {
-    let mut hex = [0u8; 64];
-    hex::encode_to_slice(digest, &mut hex).expect("64 digits for 32 bytes");
-    hex.iter().map(|&b| char::from(b)).collect()
+    let mut digits = [0u8; 64];
+    hex::encode_to_slice(digest, &mut digits).expect("64 digits for 32 bytes");
+    std::str::from_utf8(&digits)
+        .expect("hex digits are ASCII")
+        .to_owned()
 }
 
 #[cfg(test)]

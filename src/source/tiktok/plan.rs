@@ -69,9 +69,16 @@ pub(super) struct Node {
     /// Each key's place in `entries`.
     keys: HashMap<&'static str, usize, BuildHasherDefault<Fnv>>,
     prefix: String,
-    /// The keys of the first object of this kind read, in its order, with
-    /// their places in `entries` (`None`: no column reads it).
-    usual: OnceLock<Vec<(Box<str>, Option<usize>)>>,
+    usual: OnceLock<Usual>,
+}
+
+/// The keys of the first object of a kind read, in its order.
+#[derive(Debug)]
+struct Usual {
+    /// Each key with its place in `entries` (`None`: no column reads it).
+    keys: Vec<(Box<str>, Option<usize>)>,
+    /// Where each entry's key is among `keys`, if there.
+    position: Vec<Option<usize>>,
 }
 
 /// FNV-1a, a word at a time: every key of every order is looked up, and
@@ -307,15 +314,20 @@ impl<'n> Finder<'n> {
     pub fn find(&mut self, key: &str) -> Option<&'n Entry> {
         let node = self.node;
         if let Some(usual) = node.usual.get() {
-            // The expected key, or one of the two after it: an optional
-            // key may be missing.
-            for (ahead, (usual_key, at)) in usual.iter().skip(self.next).take(3).enumerate() {
+            // The expected key, or the one after it (an optional key may
+            // be missing).
+            for (ahead, (usual_key, at)) in usual.keys.iter().skip(self.next).take(2).enumerate() {
                 if **usual_key == *key {
                     self.next += ahead + 1;
                     return at.map(|at| &node.entries[at]);
                 }
             }
-            return node.entry(key);
+            // Elsewhere: expect what usually follows it.
+            let at = node.keys.get(key).copied()?;
+            if let Some(position) = usual.position[at] {
+                self.next = position + 1;
+            }
+            return Some(&node.entries[at]);
         }
         let at = node.keys.get(key).copied();
         if let Some(seen) = &mut self.seen {
@@ -327,8 +339,14 @@ impl<'n> Finder<'n> {
     /// Ends the object: its keys become its kind's usual order if it has
     /// none yet (first object wins; the order only saves time).
     pub fn finish(self) {
-        if let Some(seen) = self.seen {
-            let _ = self.node.usual.set(seen);
+        if let Some(keys) = self.seen {
+            let mut position = vec![None; self.node.entries.len()];
+            for (place, (_, at)) in keys.iter().enumerate() {
+                if let Some(at) = at {
+                    position[*at].get_or_insert(place);
+                }
+            }
+            let _ = self.node.usual.set(Usual { keys, position });
         }
     }
 }
@@ -396,7 +414,7 @@ mod tests {
             }
             finder.finish();
         }
-        let usual: Vec<&str> = (node.usual.get().expect("learned").iter())
+        let usual: Vec<&str> = (node.usual.get().expect("learned").keys.iter())
             .map(|(key, _)| &**key)
             .collect();
         assert_eq!(usual, objects[0], "the first object's order is kept");
