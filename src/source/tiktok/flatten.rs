@@ -68,7 +68,7 @@ pub fn flatten<'a, 's>(
     flat.clear(COLUMNS.len(), &plan.own_columns);
     let width = plan.own_columns.len();
     let mut shared = Changes::default();
-    let districts = parsed(order.texts[plan.district_text]);
+    let districts = parsed(order.texts[plan.district_text], "district_info")?;
     for &index in &plan.order_columns {
         let value = match plan.reads[index] {
             Read::Order(slot) => match &order.slots[slot] {
@@ -111,7 +111,7 @@ pub fn flatten<'a, 's>(
                 },
                 Read::ItemJson(slot) => json_text(index, texts[slot]),
                 Read::ItemTaxTotal(slot) => {
-                    Converted::Cell(item_tax_total(parsed(texts[slot]).as_ref())?)
+                    Converted::Cell(item_tax_total(parsed(texts[slot], "item_tax")?.as_ref())?)
                 }
                 Read::RunId => Converted::Cell(Cell::Text(Cow::Borrowed(context.run_id))),
                 Read::Shop => Converted::Cell(Cell::Text(Cow::Borrowed(context.shop_cipher))),
@@ -264,10 +264,13 @@ fn json_text<'a>(index: usize, text: Option<&'a str>) -> Converted<'a> {
     }
 }
 
-/// The value of a kept JSON text, to look inside.
-fn parsed(text: Option<&str>) -> Option<Json<'_>> {
-    // The reader checked the text is one JSON value.
-    text.and_then(|text| Json::parse(text).ok())
+/// The value of a kept JSON text of `what`, to look inside. The reader
+/// checked its syntax only: a number out of range makes the order a reject,
+/// as it would have made the whole payload.
+fn parsed<'a>(text: Option<&'a str>, what: &str) -> Result<Option<Json<'a>>, Bad> {
+    text.map(Json::parse)
+        .transpose()
+        .map_err(|e| Bad::new("bad_json", format!("{what} is not usable JSON: {e}")))
 }
 
 /// The `address_name` of the first entry of `recipient_address.district_info`
@@ -454,6 +457,11 @@ mod tests {
         assert_eq!(reason(&no_update), "missing_field");
         let no_id = order(r#"[{"id":"1"}]"#).replace(r#""id":"576461413038785752","#, "");
         assert_eq!(reason(&no_id), "missing_field");
+        // Kept as text, but looked inside too: never a silent null.
+        let huge_tax = order(r#"[{"id":"1","item_tax":[{"tax_amount":1e400}]}]"#);
+        assert_eq!(reason(&huge_tax), "bad_json");
+        let huge_district = order(r#"[{"id":"1"}]"#).replace(r#""L2"}"#, r#""L2","x":-1e999}"#);
+        assert_eq!(reason(&huge_district), "bad_json");
     }
 
     #[test]

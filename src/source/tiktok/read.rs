@@ -351,6 +351,9 @@ mod tests {
         );
         assert_eq!(order.item(0).1[item_tax], None, "null is absent");
         assert_eq!(order.item(1).1[item_tax], Some(r#"[{"tax_amount":"1"}]"#));
+        // Only the syntax is checked: a number no f64 holds is kept too.
+        assert!(order.read(plan, r#"{"packages":[1e400]}"#).unwrap());
+        assert_eq!(order.texts[packages], Some("[1e400]"));
     }
 
     #[test]
