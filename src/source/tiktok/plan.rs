@@ -303,7 +303,7 @@ impl Node {
 /// falling back to the table; while its kind has no usual order yet, notes
 /// this object's (see [`Finder::finish`]).
 pub(super) struct Finder<'n> {
-    pub node: &'n Node,
+    node: &'n Node,
     /// Where in the usual order the next key is expected.
     next: usize,
     seen: Option<Vec<(Box<str>, Option<usize>)>>,
@@ -334,6 +334,11 @@ impl<'n> Finder<'n> {
             seen.push((key.into(), at));
         }
         at.map(|at| &node.entries[at])
+    }
+
+    /// The path an unmapped `key` of the object is counted under.
+    pub fn path_of(&self, key: &str) -> String {
+        self.node.path_of(key)
     }
 
     /// Ends the object: its keys become its kind's usual order if it has

@@ -233,7 +233,7 @@ impl<'de, 's> Visitor<'de> for KeySeed<'_, 's> {
     fn visit_str<E: de::Error>(self, key: &str) -> Result<Key<'s>, E> {
         Ok(match self.0.find(key) {
             Some(entry) => Key::Known(entry),
-            None => Key::Unknown(self.0.node.path_of(key)),
+            None => Key::Unknown(self.0.path_of(key)),
         })
     }
 }
@@ -323,21 +323,17 @@ impl<'de> Visitor<'de> for ItemsSeed<'_, 'de> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::schema::staged::COLUMNS;
+    use crate::schema::staged::{COLUMNS, index_of};
     use crate::source::tiktok::plan::{PLAN, Read};
 
     #[test]
     fn values_kept_as_json_are_kept_as_sent() {
         let plan = &*PLAN;
-        let (Some(packages), Some(item_tax)) = (
-            COLUMNS.iter().position(|c| c.name == "package_ids"),
-            COLUMNS.iter().position(|c| c.name == "item_tax"),
+        let column = |name| index_of(name).expect("the table keeps it as JSON");
+        let (Read::OrderJson(packages), Read::ItemJson(item_tax)) = (
+            plan.reads[column("package_ids")],
+            plan.reads[column("item_tax")],
         ) else {
-            panic!("the table keeps packages and item taxes as JSON")
-        };
-        let (Read::OrderJson(packages), Read::ItemJson(item_tax)) =
-            (plan.reads[packages], plan.reads[item_tax])
-        else {
             panic!("kept as JSON text")
         };
         let mut order = Order::default();
