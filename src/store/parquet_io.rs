@@ -28,7 +28,9 @@ const COLUMNS_WITH_STATISTICS: [&str; 4] = ["order_id", "item_id", "update_time"
 /// Rows per batch handed to readers.
 pub const READ_BATCH_ROWS: usize = 8 * 1024;
 
-fn writer_properties() -> WriterProperties {
+/// How every file of the store is written (public for the transform
+/// benchmark's floor, `crates/transform-ceiling`, which writes as we do).
+pub fn writer_properties() -> WriterProperties {
     let builder = WriterProperties::builder().set_statistics_enabled(EnabledStatistics::None);
     COLUMNS_WITH_STATISTICS
         .iter()
