@@ -84,7 +84,7 @@ fn main() -> ExitCode {
     }
 }
 
-/// What the floor's two phases did and took.
+/// What the floor's phases did and took.
 #[derive(Debug)]
 struct Floor {
     read_seconds: f64,
