@@ -14,7 +14,8 @@
 # has). The floor (crates/transform-ceiling) is the part of transform's
 # work no flatten can skip on this stack: read and scan every payload,
 # write the staged rows transform made. Prints wall time, line items/s and
-# peak RSS of each, with the medians and the ratios. Transform runs with MALLOC_ARENA_MAX=4, as in the image.
+# peak RSS of each, with the medians and the ratios. Transform runs with
+# MALLOC_ARENA_MAX=4, as in the image.
 # The references come from bench/transform_reference.py, generated from the
 # staged table of docs/contracts.md. Python tools go to bench/.venv.
 set -euo pipefail
