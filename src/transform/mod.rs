@@ -37,8 +37,9 @@ use crate::store::parquet_io::{self, ParquetSink};
 use crate::store::{RunLayout, Store};
 use batch::{Input, Output, Shared};
 
-/// Raw orders per unit of parallel work.
-const BATCH_ORDERS: usize = 1024;
+/// Raw orders per unit of parallel work (public for the transform
+/// benchmark's floor, which reads the raw files as transform does).
+pub const BATCH_ORDERS: usize = 1024;
 
 /// Runs the stage for `run_id` with `flattener`, personal data treated as
 /// `pii` says.

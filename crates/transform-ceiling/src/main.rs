@@ -36,12 +36,9 @@ use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use serde::de::IgnoredAny;
 use tiktok_etl::store::parquet_io::{READ_BATCH_ROWS, writer_properties};
+use tiktok_etl::transform::BATCH_ORDERS;
 
 type Error = Box<dyn std::error::Error + Send + Sync>;
-
-/// Raw orders per batch, as transform reads them (bigger batches of
-/// 3.6 KB payloads cost more in fresh memory than they save).
-const RAW_BATCH_ROWS: usize = 1024;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -124,6 +121,9 @@ fn measure(raw: &Path, staged: &Path, threads: usize) -> Result<Floor, Error> {
         .map(|path| read_all(path))
         .collect::<Result<Vec<_>, _>>()?
         .concat();
+    if batches.is_empty() {
+        return Err(format!("no staged rows under {}", staged.display()).into());
+    }
     let clock = Instant::now();
     let written_bytes = write(&batches, threads)?;
     Ok(Floor {
@@ -204,7 +204,7 @@ fn scan(files: &[PathBuf], threads: usize, parser: Parser) -> Result<Scanned, Er
                     {
                         let reader = ParquetRecordBatchReaderBuilder::try_new(File::open(path)?)?
                             .with_row_groups(vec![group])
-                            .with_batch_size(RAW_BATCH_ROWS)
+                            .with_batch_size(BATCH_ORDERS)
                             .build()?;
                         for batch in reader {
                             let batch = batch?;
@@ -244,7 +244,7 @@ fn read_all(path: &Path) -> Result<Vec<RecordBatch>, Error> {
         .collect::<Result<_, _>>()?)
 }
 
-/// Writes `batches` as `threads` Parquet files (discarded, their bytes
+/// Writes `batches` (at least one) as `threads` Parquet files (discarded, their bytes
 /// counted), each thread a contiguous share; returns the bytes written.
 fn write(batches: &[RecordBatch], threads: usize) -> Result<usize, Error> {
     let schema = batches[0].schema();
@@ -358,6 +358,15 @@ mod tests {
             error.to_string().contains("a payload is not JSON"),
             "{error}"
         );
+    }
+
+    #[test]
+    fn staged_files_without_rows_are_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        write_file(&dir.path().join("raw/part-0.parquet"), &raw_batch(&["{}"]));
+        write_file(&dir.path().join("staged/part-0.parquet"), &staged_batch(0));
+        let error = measure(&dir.path().join("raw"), &dir.path().join("staged"), 2).unwrap_err();
+        assert!(error.to_string().contains("no staged rows"), "{error}");
     }
 
     #[test]
