@@ -14,5 +14,6 @@ mod it {
     mod pipeline;
     mod s3;
     mod transform;
+    mod transform_pii;
     mod transform_quality;
 }

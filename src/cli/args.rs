@@ -235,12 +235,14 @@ impl TransformArgs {
                 Some(key) if key.expose().len() >= 16 => Pii::Hash(key),
                 Some(_) => {
                     return Err(CliError::config(
-                        "ETL_PII_HASH_KEY is shorter than 16 characters: use a long random secret                          (e.g. `openssl rand -hex 32`), kept as safely as the database password",
+                        "ETL_PII_HASH_KEY is shorter than 16 characters: use a long random secret \
+                         (e.g. `openssl rand -hex 32`), kept as safely as the database password",
                     ));
                 }
                 None => {
                     return Err(CliError::config(
-                        "--pii hash needs a key: set ETL_PII_HASH_KEY (or ETL_PII_HASH_KEY_FILE) to a long                          random secret, the same for every run so hashes stay comparable",
+                        "--pii hash needs a key: set ETL_PII_HASH_KEY (or ETL_PII_HASH_KEY_FILE) \
+                         to a long random secret, the same for every run so hashes stay comparable",
                     ));
                 }
             },
