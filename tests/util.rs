@@ -200,6 +200,26 @@ pub fn read_parquet(
     })
 }
 
+/// The staged rows of run `run_dir` (`runs/<segment>`) in a local store, as
+/// [`rows_as_maps`], from the files its transform manifest lists.
+pub fn staged_rows(
+    store_dir: &Path,
+    run_dir: &str,
+) -> Vec<std::collections::BTreeMap<String, String>> {
+    let path = store_dir.join(format!("{run_dir}/transform/_manifest.json"));
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    let mut rows = Vec::new();
+    for file in manifest["files"].as_array().unwrap() {
+        if file["dataset"] == "order_lines" {
+            let relative = file["path"].as_str().unwrap();
+            let schema = tiktok_etl::schema::staged::schema();
+            rows.extend(rows_as_maps(&read_parquet(store_dir, relative, &schema)));
+        }
+    }
+    rows
+}
+
 /// Rows of batches as `column -> displayed value` maps (NULL for nulls).
 pub fn rows_as_maps(
     batches: &[arrow::array::RecordBatch],

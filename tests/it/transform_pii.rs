@@ -11,7 +11,6 @@ use serde_json::json;
 use sha2::Sha256;
 
 use crate::util::{self, RawOrder};
-use tiktok_etl::schema::staged;
 
 const RUN: &str = "manual__pii";
 const KEY: &str = "pii-key-for-the-test-3f9a1c";
@@ -48,18 +47,7 @@ fn raw_run(store: &Path) {
 }
 
 fn staged_rows(store: &Path) -> Vec<BTreeMap<String, String>> {
-    let path = store.join(format!("runs/{RUN}/transform/_manifest.json"));
-    let manifest: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
-    let mut rows = Vec::new();
-    for file in manifest["files"].as_array().unwrap() {
-        if file["dataset"] == "order_lines" {
-            let batches =
-                util::read_parquet(store, file["path"].as_str().unwrap(), &staged::schema());
-            rows.extend(util::rows_as_maps(&batches));
-        }
-    }
-    rows
+    util::staged_rows(store, &format!("runs/{RUN}"))
 }
 
 fn hmac_hex(key: &str, value: &str) -> String {

@@ -9,7 +9,7 @@ use std::path::Path;
 use serde_json::{Value, json};
 
 use crate::util::{self, RawOrder};
-use tiktok_etl::schema::{rejects, staged};
+use tiktok_etl::schema::rejects;
 
 const RUN: &str = "manual__quality";
 const RUN_DIR: &str = "runs/manual__quality";
@@ -30,19 +30,7 @@ fn manifest(store: &Path) -> Value {
 }
 
 fn staged_rows(store: &Path) -> Vec<BTreeMap<String, String>> {
-    let m = manifest(store);
-    let mut rows = Vec::new();
-    for file in m["files"].as_array().unwrap() {
-        if file["dataset"] == "order_lines" {
-            let path = file["path"].as_str().unwrap();
-            rows.extend(util::rows_as_maps(&util::read_parquet(
-                store,
-                path,
-                &staged::schema(),
-            )));
-        }
-    }
-    rows
+    util::staged_rows(store, RUN_DIR)
 }
 
 fn rejected(store: &Path) -> Vec<BTreeMap<String, String>> {

@@ -244,8 +244,9 @@ fn read_all(path: &Path) -> Result<Vec<RecordBatch>, Error> {
         .collect::<Result<_, _>>()?)
 }
 
-/// Writes `batches` (at least one) as `threads` Parquet files (discarded, their bytes
-/// counted), each thread a contiguous share; returns the bytes written.
+/// Writes `batches` (at least one) as `threads` Parquet files (discarded,
+/// their bytes counted), each thread a contiguous share; returns the bytes
+/// written.
 fn write(batches: &[RecordBatch], threads: usize) -> Result<usize, Error> {
     let schema = batches[0].schema();
     let share = batches.len().div_ceil(threads);
