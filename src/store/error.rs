@@ -26,6 +26,12 @@ pub enum StoreError {
         #[source]
         source: std::io::Error,
     },
+    #[error("cannot remove {path}, left by an earlier attempt that stopped while writing it")]
+    Leftover {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
     #[error(
         "the {stage} stage has not finished for run {run_id:?}: {path} is missing; \
          run the {stage} stage for this run id first"
@@ -79,6 +85,7 @@ impl StoreError {
             | StoreError::Backend { .. }
             | StoreError::Directory { .. }
             | StoreError::Permissions { .. }
+            | StoreError::Leftover { .. }
             | StoreError::MissingManifest { .. }
             | StoreError::Manifest { .. }
             | StoreError::Corrupt { .. }

@@ -185,6 +185,40 @@ impl Store {
         Ok(found.len())
     }
 
+    /// Removes the unfinished uploads under `relative` of a local store:
+    /// `object_store` writes a file as `<name>#<n>` and renames it when
+    /// complete, so a process killed while writing leaves that file behind,
+    /// where listing never shows it. (On S3 an interrupted upload leaves
+    /// parts only the bucket's lifecycle rule removes; see the README.)
+    fn remove_unfinished_uploads(&self, relative: &str) -> Result<usize, StoreError> {
+        if !self.local {
+            return Ok(0);
+        }
+        let leftover = |path: &std::path::Path, source| StoreError::Leftover {
+            path: path.display().to_string(),
+            source,
+        };
+        let mut removed = 0;
+        let mut pending = vec![std::path::Path::new(&self.location).join(relative)];
+        while let Some(dir) = pending.pop() {
+            let entries = match std::fs::read_dir(&dir) {
+                Ok(entries) => entries,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(leftover(&dir, e)),
+            };
+            for entry in entries {
+                let path = entry.map_err(|e| leftover(&dir, e))?.path();
+                if path.is_dir() {
+                    pending.push(path);
+                } else if is_unfinished_upload(&path) {
+                    std::fs::remove_file(&path).map_err(|e| leftover(&path, e))?;
+                    removed += 1;
+                }
+            }
+        }
+        Ok(removed)
+    }
+
     pub async fn put(&self, relative: &str, bytes: Bytes) -> Result<(), StoreError> {
         self.objects
             .put(&self.path(relative), PutPayload::from(bytes))
@@ -332,12 +366,24 @@ impl Store {
                 ));
             }
         }
-        let removed = self.delete_all(&layout.stage_dir(stage)).await?;
+        let removed = self.delete_all(&layout.stage_dir(stage)).await?
+            + self.remove_unfinished_uploads(&layout.stage_dir(stage))?;
         if removed > 0 {
             tracing::info!(stage = %stage, files = removed, "removed the output of an earlier attempt");
         }
         Ok(())
     }
+}
+
+/// Whether `path` is named as `object_store` names a local file being
+/// written: `<name>#<digits>`.
+fn is_unfinished_upload(path: &std::path::Path) -> bool {
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
+    name.split_once('#')
+        .is_some_and(|(_, suffix)| !suffix.is_empty() && suffix.bytes().all(|b| b.is_ascii_digit()))
 }
 
 fn env_nonempty(name: &str) -> Option<String> {
@@ -347,6 +393,18 @@ fn env_nonempty(name: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unfinished_uploads_are_named_as_object_store_names_them() {
+        let unfinished = |name: &str| is_unfinished_upload(std::path::Path::new(name));
+        assert!(unfinished(
+            "runs/r/transform/order_lines/part-00000.parquet#1"
+        ));
+        assert!(unfinished("part-00000.parquet#12"));
+        assert!(!unfinished("part-00000.parquet"));
+        assert!(!unfinished("part-00000.parquet#"));
+        assert!(!unfinished("part-00000.parquet#1a"), "listed as a file");
+    }
 
     #[test]
     fn unsupported_schemes_and_empty_paths_are_refused() {

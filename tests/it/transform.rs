@@ -157,8 +157,15 @@ fn rerunning_replaces_the_output_with_identical_rows() {
         "{RUN_DIR}/transform/order_lines/part-00009.parquet"
     ));
     std::fs::write(&stray, b"half a file").unwrap();
+    // And the file a writer killed mid-write leaves: object_store writes
+    // `<name>#<n>` and renames it when complete; listing never shows it.
+    let unfinished = dir.path().join(format!(
+        "{RUN_DIR}/transform/order_lines/part-00000.parquet#1"
+    ));
+    std::fs::write(&unfinished, b"PAR1 and no footer").unwrap();
     assert!(transform(dir.path()).status.success());
     assert!(!stray.exists());
+    assert!(!unfinished.exists(), "an unfinished upload is left behind");
     assert_eq!(
         util::rows_as_maps(&util::read_parquet(dir.path(), &path, &staged::schema())),
         first
