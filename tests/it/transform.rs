@@ -172,6 +172,93 @@ fn rerunning_replaces_the_output_with_identical_rows() {
     );
 }
 
+/// A transform killed while it writes (SIGKILL: no clean-up of its own
+/// runs) leaves the file it was writing unfinished; the re-run removes it
+/// and stages exactly what an uninterrupted run stages.
+#[test]
+fn a_transform_killed_while_writing_reruns_to_the_same_files_and_leaves_nothing_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    // Enough rows, and text zstd cannot shrink, for the staged file to go
+    // past the store writer's 10 MB buffer: from then on it is written to
+    // disk as `part-00000.parquet#1` until complete.
+    let mut state = 0x2545_f491_4f6c_dd1d_u64;
+    let mut noise = || {
+        (0..125)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                format!("{state:016x}")
+            })
+            .collect::<String>()
+    };
+    let orders: Vec<RawOrder> = (0..40_000)
+        .map(|n| RawOrder {
+            shop: "GCP_XF90igAAAABh00qsWgtvOiGFNqyubMt3",
+            order_id: format!("{}", 5_000_000_000u64 + n),
+            update_time: 1_700_000_000 + n as i64,
+            payload: format!(
+                r#"{{"id":"{}","update_time":{},"buyer_message":"{}","line_items":[{{"id":"{n}","sale_price":"1.5"}}]}}"#,
+                5_000_000_000u64 + n,
+                1_700_000_000 + n as i64,
+                noise()
+            ),
+        })
+        .collect();
+    util::write_raw_run(dir.path(), RUN, &orders);
+    drop(orders);
+    let stage = dir.path().join(format!("{RUN_DIR}/transform"));
+    let read_files = || -> Vec<(String, Vec<u8>)> {
+        util::files_under(&stage)
+            .into_iter()
+            .filter(|f| f.ends_with(".parquet"))
+            .map(|f| (f.clone(), std::fs::read(stage.join(&f)).unwrap()))
+            .collect()
+    };
+    assert!(transform(dir.path()).status.success());
+    let uninterrupted = read_files();
+    assert!(
+        uninterrupted[0].1.len() > 20 << 20,
+        "the staged file should be well past 10 MB, it is {} bytes",
+        uninterrupted[0].1.len()
+    );
+
+    let mut child = util::command("transform")
+        .args(["--store", dir.path().to_str().unwrap(), "--run-id", RUN])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let unfinished = |files: &[String]| files.iter().any(|f| f.contains('#'));
+    let clock = std::time::Instant::now();
+    while !unfinished(&util::files_under(&stage)) {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "transform finished before it could be caught writing"
+        );
+        assert!(clock.elapsed().as_secs() < 120, "transform never wrote");
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let left = util::files_under(&stage);
+    assert!(unfinished(&left), "the kill leaves a file behind: {left:?}");
+    assert!(!left.iter().any(|f| f.ends_with("_manifest.json")));
+
+    let rerun = transform(dir.path());
+    assert!(rerun.status.success(), "{}", util::stderr(&rerun));
+    let after = util::files_under(&stage);
+    assert!(
+        !unfinished(&after),
+        "still there after the re-run: {after:?}"
+    );
+    assert!(
+        read_files() == uninterrupted,
+        "the re-run stages other files than an uninterrupted run"
+    );
+    assert_eq!(util::summary(&rerun)["rows_out"], 40_000);
+}
+
 #[test]
 fn missing_extract_manifest_exits_2_and_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
