@@ -4,6 +4,9 @@
 mod flatten;
 mod plan;
 mod read;
+mod scan;
+#[cfg(test)]
+mod scan_tests;
 
 pub use flatten::Scratch;
 

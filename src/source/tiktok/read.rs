@@ -7,6 +7,10 @@
 //!
 //! The buffers are kept from one order to the next, so reading an order
 //! allocates only for what the payload cannot lend (text with escapes).
+//!
+//! Two readers fill the slots the same way: the byte reader of `scan.rs`
+//! reads the usual payload (all of the benchmark's), and serde_json, here,
+//! reads what it gives up on and decides what is not JSON.
 
 use std::fmt;
 
@@ -14,6 +18,7 @@ use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqA
 use serde_json::value::RawValue;
 
 use super::plan::{Entry, Finder, Node, Plan};
+use super::scan;
 use crate::source::json::{Json, JsonVisitor};
 
 /// What one order's payload holds, by slot.
@@ -35,10 +40,10 @@ pub(super) struct Order<'a> {
 pub(super) struct Items<'a> {
     /// The slots of each line item (`width` of them), one item after the
     /// other; the same for text slots.
-    slots: Vec<Option<Json<'a>>>,
-    width: usize,
-    texts: Vec<Option<&'a str>>,
-    text_width: usize,
+    pub(super) slots: Vec<Option<Json<'a>>>,
+    pub(super) width: usize,
+    pub(super) texts: Vec<Option<&'a str>>,
+    pub(super) text_width: usize,
     pub count: usize,
     pub shape: ItemsShape<'a>,
 }
@@ -60,7 +65,19 @@ pub(super) enum ItemsShape<'a> {
 impl<'a> Order<'a> {
     /// Reads `payload` into the slots of `plan`: `Ok(false)` when it is
     /// JSON but not an object.
+    ///
+    /// The byte reader of `scan.rs` reads the usual payload; whatever it
+    /// gives up on is read again here with serde_json, which decides.
     pub fn read(&mut self, plan: &Plan, payload: &'a str) -> Result<bool, serde_json::Error> {
+        self.clear(plan);
+        if scan::read(self, plan, payload).is_ok() {
+            return Ok(true);
+        }
+        self.clear(plan);
+        self.read_with_serde(plan, payload)
+    }
+
+    pub(super) fn clear(&mut self, plan: &Plan) {
         self.slots.clear();
         self.slots.resize(plan.order_slots, None);
         self.texts.clear();
@@ -73,6 +90,14 @@ impl<'a> Order<'a> {
         self.items.shape = ItemsShape::Absent;
         self.unmapped.clear();
         self.item_unmapped.clear();
+    }
+
+    /// What [`Order::read`] does when the byte reader gives up.
+    pub(super) fn read_with_serde(
+        &mut self,
+        plan: &Plan,
+        payload: &'a str,
+    ) -> Result<bool, serde_json::Error> {
         let mut deserializer = serde_json::Deserializer::from_str(payload);
         let shape = Fields {
             node: &plan.order,
