@@ -26,11 +26,7 @@ type Step<T = ()> = Result<T, Bail>;
 
 /// Reads `payload` into `order`, which the caller has emptied for `plan`.
 pub(super) fn read<'a>(order: &mut Order<'a>, plan: &Plan, payload: &'a str) -> Step {
-    let mut text = Text {
-        payload,
-        bytes: payload.as_bytes(),
-        at: 0,
-    };
+    let mut text = Text::new(payload);
     text.whitespace();
     text.eat(b'{')?;
     let Order {
@@ -47,11 +43,7 @@ pub(super) fn read<'a>(order: &mut Order<'a>, plan: &Plan, payload: &'a str) -> 
         unmapped,
         Some((&plan.item, items, item_unmapped)),
     )?;
-    text.whitespace();
-    match text.at == text.bytes.len() {
-        true => Ok(()),
-        false => Err(Bail),
-    }
+    text.end()
 }
 
 /// The payload and where the reader is in it.
@@ -69,6 +61,36 @@ type ItemsTarget<'s, 'a> = (&'s Node, &'s mut Items<'a>, &'s mut Vec<String>);
 const MAX_SKIP_DEPTH: u32 = 64;
 
 impl<'a> Text<'a> {
+    fn new(payload: &'a str) -> Text<'a> {
+        Text {
+            payload,
+            bytes: payload.as_bytes(),
+            at: 0,
+        }
+    }
+
+    /// Only whitespace is left.
+    fn end(&mut self) -> Step {
+        self.whitespace();
+        match self.at == self.bytes.len() {
+            true => Ok(()),
+            false => Err(Bail),
+        }
+    }
+
+    /// After a member or element: `true` past the `closing` bracket,
+    /// `false` past a comma.
+    fn close(&mut self, closing: u8) -> Step<bool> {
+        self.whitespace();
+        let next = self.peek();
+        self.at += 1;
+        match next {
+            Some(b',') => Ok(false),
+            Some(b) if b == closing => Ok(true),
+            _ => Err(Bail),
+        }
+    }
+
     fn peek(&self) -> Option<u8> {
         self.bytes.get(self.at).copied()
     }
@@ -148,15 +170,9 @@ impl<'a> Text<'a> {
                     self.skip_value()?;
                 }
             }
-            self.whitespace();
-            match self.peek() {
-                Some(b',') => self.at += 1,
-                Some(b'}') => {
-                    self.at += 1;
-                    finder.finish();
-                    return Ok(());
-                }
-                _ => return Err(Bail),
+            if self.close(b'}')? {
+                finder.finish();
+                return Ok(());
             }
         }
     }
@@ -189,14 +205,8 @@ impl<'a> Text<'a> {
                 None,
             )?;
             items.count += 1;
-            self.whitespace();
-            match self.peek() {
-                Some(b',') => self.at += 1,
-                Some(b']') => {
-                    self.at += 1;
-                    return Ok(());
-                }
-                _ => return Err(Bail),
+            if self.close(b']')? {
+                return Ok(());
             }
         }
     }
