@@ -207,10 +207,13 @@ impl Store {
                 Err(e) => return Err(leftover(&dir, e)),
             };
             for entry in entries {
-                let path = entry.map_err(|e| leftover(&dir, e))?.path();
-                if path.is_dir() {
+                let entry = entry.map_err(|e| leftover(&dir, e))?;
+                let path = entry.path();
+                // Not through links: only what the store itself holds.
+                let kind = entry.file_type().map_err(|e| leftover(&path, e))?;
+                if kind.is_dir() {
                     pending.push(path);
-                } else if is_unfinished_upload(&path) {
+                } else if kind.is_file() && is_unfinished_upload(&path) {
                     std::fs::remove_file(&path).map_err(|e| leftover(&path, e))?;
                     removed += 1;
                 }
