@@ -9,8 +9,8 @@
 //! reads a value, a number it does not parse as plainly as serde_json, a
 //! surrogate escape, deep nesting; the serde reader then reads the payload
 //! from the start and decides, with its own messages. So this reader needs
-//! to be right only where it succeeds; the property test in `read.rs`
-//! holds both to the same slots.
+//! to be right only where it succeeds; `scan_tests.rs` holds both to the
+//! same slots.
 
 use std::borrow::Cow;
 
@@ -82,13 +82,13 @@ impl<'a> Text<'a> {
     /// `false` past a comma.
     fn close(&mut self, closing: u8) -> Step<bool> {
         self.whitespace();
-        let next = self.peek();
+        let closed = match self.peek() {
+            Some(b',') => false,
+            Some(b) if b == closing => true,
+            _ => return Err(Bail),
+        };
         self.at += 1;
-        match next {
-            Some(b',') => Ok(false),
-            Some(b) if b == closing => Ok(true),
-            _ => Err(Bail),
-        }
+        Ok(closed)
     }
 
     fn peek(&self) -> Option<u8> {
