@@ -19,6 +19,7 @@ use sha2::{Digest, Sha256};
 
 use super::plan::{PLAN, Read};
 use super::read::{ItemsShape, Order};
+use super::scan;
 use crate::schema::staged::{COLUMNS, Kind};
 use crate::source::json::Json;
 use crate::source::{Flat, Notes, RowContext};
@@ -43,7 +44,7 @@ pub fn flatten<'a, 's>(
 ) -> Result<&'s Flat<'a>, Bad> {
     let plan = &*PLAN;
     let Scratch { order, flat, bytes } = scratch;
-    match order.read(plan, payload) {
+    match scan::read(order, plan, payload) {
         Ok(true) => {}
         Ok(false) => return Err(Bad::new("bad_json", "the payload is not a JSON object")),
         Err(e) => {

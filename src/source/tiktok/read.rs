@@ -8,9 +8,9 @@
 //! The buffers are kept from one order to the next, so reading an order
 //! allocates only for what the payload cannot lend (text with escapes).
 //!
-//! Two readers fill the slots the same way: the byte reader of `scan.rs`
-//! reads the usual payload (all of the benchmark's), and serde_json, here,
-//! reads what it gives up on and decides what is not JSON.
+//! This is the serde reader: `scan.rs` reads the usual payload (all of the
+//! benchmark's) byte by byte into the same slots, and hands this reader
+//! whatever it gives up on.
 
 use std::fmt;
 
@@ -18,7 +18,6 @@ use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqA
 use serde_json::value::RawValue;
 
 use super::plan::{Entry, Finder, Node, Plan};
-use super::scan;
 use crate::source::json::{Json, JsonVisitor};
 
 /// What one order's payload holds, by slot.
@@ -63,41 +62,10 @@ pub(super) enum ItemsShape<'a> {
 }
 
 impl<'a> Order<'a> {
-    /// Reads `payload` into the slots of `plan`: `Ok(false)` when it is
-    /// JSON but not an object.
-    ///
-    /// The byte reader of `scan.rs` reads the usual payload; whatever it
-    /// gives up on is read again here with serde_json, which decides.
+    /// Reads `payload` into the slots of `plan` with serde_json: `Ok(false)`
+    /// when it is JSON but not an object.
     pub fn read(&mut self, plan: &Plan, payload: &'a str) -> Result<bool, serde_json::Error> {
         self.clear(plan);
-        if scan::read(self, plan, payload).is_ok() {
-            return Ok(true);
-        }
-        self.clear(plan);
-        self.read_with_serde(plan, payload)
-    }
-
-    pub(super) fn clear(&mut self, plan: &Plan) {
-        self.slots.clear();
-        self.slots.resize(plan.order_slots, None);
-        self.texts.clear();
-        self.texts.resize(plan.order_texts, None);
-        self.items.slots.clear();
-        self.items.width = plan.item_slots;
-        self.items.texts.clear();
-        self.items.text_width = plan.item_texts;
-        self.items.count = 0;
-        self.items.shape = ItemsShape::Absent;
-        self.unmapped.clear();
-        self.item_unmapped.clear();
-    }
-
-    /// What [`Order::read`] does when the byte reader gives up.
-    pub(super) fn read_with_serde(
-        &mut self,
-        plan: &Plan,
-        payload: &'a str,
-    ) -> Result<bool, serde_json::Error> {
         let mut deserializer = serde_json::Deserializer::from_str(payload);
         let shape = Fields {
             node: &plan.order,
@@ -113,6 +81,22 @@ impl<'a> Order<'a> {
         .deserialize(&mut deserializer)?;
         deserializer.end()?;
         Ok(matches!(shape, Shape::Object))
+    }
+
+    /// Empties the slots for an order of `plan` (buffers kept).
+    pub(super) fn clear(&mut self, plan: &Plan) {
+        self.slots.clear();
+        self.slots.resize(plan.order_slots, None);
+        self.texts.clear();
+        self.texts.resize(plan.order_texts, None);
+        self.items.slots.clear();
+        self.items.width = plan.item_slots;
+        self.items.texts.clear();
+        self.items.text_width = plan.item_texts;
+        self.items.count = 0;
+        self.items.shape = ItemsShape::Absent;
+        self.unmapped.clear();
+        self.item_unmapped.clear();
     }
 
     /// The slots and text slots of line item `index` (below

@@ -24,8 +24,22 @@ pub(super) struct Bail;
 
 type Step<T = ()> = Result<T, Bail>;
 
+/// Reads `payload` into the slots of `plan` (as [`Order::read`] does):
+/// byte by byte, or with serde_json when the byte reader gives up.
+pub(super) fn read<'a>(
+    order: &mut Order<'a>,
+    plan: &Plan,
+    payload: &'a str,
+) -> Result<bool, serde_json::Error> {
+    order.clear(plan);
+    match read_bytes(order, plan, payload) {
+        Ok(()) => Ok(true),
+        Err(Bail) => order.read(plan, payload),
+    }
+}
+
 /// Reads `payload` into `order`, which the caller has emptied for `plan`.
-pub(super) fn read<'a>(order: &mut Order<'a>, plan: &Plan, payload: &'a str) -> Step {
+pub(super) fn read_bytes<'a>(order: &mut Order<'a>, plan: &Plan, payload: &'a str) -> Step {
     let mut text = Text::new(payload);
     text.whitespace();
     text.eat(b'{')?;
