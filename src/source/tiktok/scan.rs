@@ -371,13 +371,11 @@ impl<'a> Text<'a> {
                     depth += 1;
                     self.whitespace();
                     let close = if array { b']' } else { b'}' };
-                    if self.peek() == Some(close) {
-                        // Empty: closed below.
-                    } else {
+                    // An empty one is closed below, as a value would be.
+                    if self.peek() != Some(close) {
                         if !array {
                             self.member_key()?;
                         }
-                        self.whitespace();
                         continue;
                     }
                 }
