@@ -339,3 +339,19 @@ pub fn point_at_sandbox<'c>(
         .env("TIKTOK_REFRESH_TOKEN", &config.refresh_token)
         .env("TIKTOK_SHOP_CIPHER", config.shops.join(","))
 }
+
+/// A small deterministic generator: the same seed, the same data.
+pub struct XorShift(pub u64);
+
+impl XorShift {
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next_u64() % n
+    }
+}

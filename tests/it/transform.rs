@@ -181,15 +181,10 @@ fn a_transform_killed_while_writing_reruns_to_the_same_files_and_leaves_nothing_
     // Enough rows, and text zstd cannot shrink, for the staged file to go
     // past the store writer's 10 MB buffer: from then on it is written to
     // disk as `part-00000.parquet#1` until complete.
-    let mut state = 0x2545_f491_4f6c_dd1d_u64;
+    let mut rng = util::XorShift(0x2545_f491_4f6c_dd1d);
     let mut noise = || {
         (0..125)
-            .map(|_| {
-                state ^= state << 13;
-                state ^= state >> 7;
-                state ^= state << 17;
-                format!("{state:016x}")
-            })
+            .map(|_| format!("{:016x}", rng.next_u64()))
             .collect::<String>()
     };
     let orders: Vec<RawOrder> = (0..40_000)

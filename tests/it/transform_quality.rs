@@ -8,7 +8,7 @@ use std::path::Path;
 
 use serde_json::{Value, json};
 
-use crate::util::{self, RawOrder};
+use crate::util::{self, RawOrder, XorShift};
 use tiktok_etl::schema::rejects;
 
 const RUN: &str = "manual__quality";
@@ -231,27 +231,13 @@ fn tricky_orders_flatten_to_the_hand_checked_golden_rows() {
     );
 }
 
-/// A small deterministic generator: the same seed, the same payloads.
-struct XorShift(u64);
-
 impl XorShift {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-
     fn value(&mut self, depth: u32) -> Value {
         match self.below(if depth > 2 { 6 } else { 8 }) {
             0 => Value::Null,
             1 => json!(self.below(2) == 1),
-            2 => json!(self.next() as i64),
-            3 => json!((self.next() % 100_000) as f64 / 7.0),
+            2 => json!(self.next_u64() as i64),
+            3 => json!((self.next_u64() % 100_000) as f64 / 7.0),
             4 => json!(
                 ["", "0", "1.5", "1e3", "-0", "١٢٣", "😀", "12,50", "0.00001"]
                     [self.below(9) as usize]

@@ -325,9 +325,6 @@ impl<'a> Text<'a> {
                 .fold(0u64, |n, d| n * 10 + u64::from(d - b'0'));
             return Ok(Json::Number(Number::UInt(value)));
         }
-        if !is_number(token.as_bytes()) {
-            return Err(Bail);
-        }
         Json::parse(token).map_err(|_| Bail)
     }
 
