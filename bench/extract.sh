@@ -54,7 +54,7 @@ trap stop_sandbox EXIT
 export TIKTOK_APP_KEY=sandbox-app-key TIKTOK_APP_SECRET=sandbox-app-secret
 export TIKTOK_ACCESS_TOKEN=sandbox-access-token TIKTOK_REFRESH_TOKEN=sandbox-refresh-token
 export RUST_LOG=warn
-# As the image and the DAG run extract (see README, "Benchmark").
+# As the image and the DAG run extract (see README, "Configuration").
 export MALLOC_ARENA_MAX=4 MALLOC_MMAP_THRESHOLD_=131072
 days=4
 since=$(date -u -d "$now - $days days" +%Y-%m-%dT%H:%M:%SZ)
