@@ -2,6 +2,8 @@
 //! payloads of every shape, valid or not, wherever the byte reader
 //! succeeds serde_json accepts the payload too and fills the same slots.
 
+mod edges;
+
 use serde_json::{Value, json};
 
 use super::plan::PLAN;
