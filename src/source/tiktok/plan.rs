@@ -342,9 +342,12 @@ impl<'n> Finder<'n> {
     }
 
     /// Ends the object: its keys become its kind's usual order if it has
-    /// none yet (first object wins; the order only saves time).
+    /// none yet (the first object with a key wins: an empty one, such as a
+    /// `payment: {}`, teaches nothing; the order only saves time).
     pub fn finish(self) {
-        if let Some(keys) = self.seen {
+        if let Some(keys) = self.seen
+            && !keys.is_empty()
+        {
             let mut position = vec![None; self.node.entries.len()];
             for (place, (_, at)) in keys.iter().enumerate() {
                 if let Some(at) = at {
@@ -396,9 +399,10 @@ mod tests {
             (Some(a), Some(b)) => std::ptr::eq(a, b),
             _ => false,
         };
-        // The first object sets the usual order; the others miss keys, add
-        // unknown ones, and swap them around.
-        let objects: [&[&str]; 5] = [
+        // An empty object teaches nothing; the next sets the usual order;
+        // the others miss keys, add unknown ones, and swap them around.
+        let objects: [&[&str]; 6] = [
+            &[],
             &["id", "sku_id", "product_name", "sale_price", "currency"],
             &["id", "product_name", "currency"],
             &[
@@ -422,6 +426,9 @@ mod tests {
         let usual: Vec<&str> = (node.usual.get().expect("learned").keys.iter())
             .map(|(key, _)| &**key)
             .collect();
-        assert_eq!(usual, objects[0], "the first object's order is kept");
+        assert_eq!(
+            usual, objects[1],
+            "the first object's order with a key is kept"
+        );
     }
 }
