@@ -6,7 +6,7 @@
 //! the same slots; these say where it must read fast and where it must
 //! leave the payload to serde_json.
 
-use super::super::plan::PLAN;
+use super::super::plan::{Entry, PLAN};
 use super::super::read::Order;
 use super::super::scan;
 use super::{XorShift, agree, placed};
@@ -16,7 +16,6 @@ use super::{XorShift, agree, placed};
 /// unknown key is named once per time it is met: both readers, alike.
 #[test]
 fn repeated_keys_are_read_fast_and_alike() {
-    use super::super::plan::Entry;
     let payloads = [
         r#"{"id":"1","id":"2","line_items":[{"id":"3"}]}"#,
         r#"{"id":"1","buyer_message":"a","buyer_message":null,"line_items":[{"id":"3"}]}"#,
