@@ -17,26 +17,35 @@
 //! floor is what a transform that changed parsers could hope for. The raw
 //! files are also decoded once without any parsing, to show that part.
 //!
+//! Two more phases time what the staged table's contract asks of every
+//! row, whatever the flatten ([`contract`]): **fill**, every value put into
+//! an Arrow array one at a time, and **hash**, every row's `etl_row_hash`
+//! (checked equal to the one transform wrote). The floor with them is the
+//! least a transform keeping this contract could take.
+//!
 //! ```text
 //! transform-ceiling RAW_DIR STAGED_DIR
 //! ```
 //!
 //! Both directories are searched for `*.parquet`. Prints each phase and, on
-//! the last line, `<floor seconds> <staged rows> <floor seconds with SIMD>`.
+//! the last line, `<floor seconds> <staged rows> <floor seconds with SIMD>
+//! <floor seconds with fill and hash>`.
+
+mod contract;
+mod scan;
 
 use std::fs::File;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
-use arrow::array::{Array, LargeStringArray, RecordBatch};
+use arrow::array::RecordBatch;
 use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
-use serde::de::IgnoredAny;
 use tiktok_etl::store::parquet_io::{READ_BATCH_ROWS, writer_properties};
-use tiktok_etl::transform::BATCH_ORDERS;
+
+use scan::{Parser, scan};
 
 type Error = Box<dyn std::error::Error + Send + Sync>;
 
@@ -61,16 +70,25 @@ fn main() -> ExitCode {
                 floor.simd_scan_seconds
             );
             println!(
+                "fill: {:.2} s ({} values put into Arrow arrays)",
+                floor.fill_seconds, floor.values
+            );
+            println!(
+                "hash: {:.2} s ({} rows hashed with SHA-256, as transform did)",
+                floor.hash_seconds, floor.rows
+            );
+            println!(
                 "write: {:.2} s ({} staged rows, {} MB of Parquet)",
                 floor.write_seconds,
                 floor.rows,
                 floor.written_bytes / 1_000_000
             );
+            let floor_seconds = floor.scan_seconds + floor.write_seconds;
             println!(
-                "{:.2} {} {:.2}",
-                floor.scan_seconds + floor.write_seconds,
+                "{floor_seconds:.2} {} {:.2} {:.2}",
                 floor.rows,
-                floor.simd_scan_seconds + floor.write_seconds
+                floor.simd_scan_seconds + floor.write_seconds,
+                floor_seconds + floor.fill_seconds + floor.hash_seconds
             );
             ExitCode::SUCCESS
         }
@@ -89,6 +107,9 @@ struct Floor {
     simd_scan_seconds: f64,
     orders: usize,
     payload_bytes: usize,
+    fill_seconds: f64,
+    values: usize,
+    hash_seconds: f64,
     write_seconds: f64,
     rows: usize,
     written_bytes: usize,
@@ -125,6 +146,25 @@ fn measure(raw: &Path, staged: &Path, threads: usize) -> Result<Floor, Error> {
         return Err(format!("no staged rows under {}", staged.display()).into());
     }
     let clock = Instant::now();
+    let values = on_all_cores(&batches, threads, contract::fill)?
+        .iter()
+        .sum();
+    let fill_seconds = clock.elapsed().as_secs_f64();
+    let gathered = on_all_cores(&batches, threads, contract::gather)?;
+    let clock = Instant::now();
+    let differ: usize = on_all_cores(&gathered, threads, contract::hash)?
+        .iter()
+        .sum();
+    let hash_seconds = clock.elapsed().as_secs_f64();
+    drop(gathered);
+    if differ > 0 {
+        return Err(format!(
+            "{differ} rows hash differently from the etl_row_hash transform wrote: \
+             the floor's copy of the row hash no longer follows docs/contracts.md"
+        )
+        .into());
+    }
+    let clock = Instant::now();
     let written_bytes = write(&batches, threads)?;
     Ok(Floor {
         read_seconds,
@@ -132,6 +172,9 @@ fn measure(raw: &Path, staged: &Path, threads: usize) -> Result<Floor, Error> {
         simd_scan_seconds,
         orders: scanned.orders,
         payload_bytes: scanned.payload_bytes,
+        fill_seconds,
+        values,
+        hash_seconds,
         write_seconds: clock.elapsed().as_secs_f64(),
         rows: batches.iter().map(RecordBatch::num_rows).sum(),
         written_bytes,
@@ -156,92 +199,32 @@ fn parquet_files(dir: &Path) -> Result<Vec<PathBuf>, Error> {
     Ok(found)
 }
 
-#[derive(Default)]
-struct Scanned {
-    orders: usize,
-    payload_bytes: usize,
-}
-
-/// Which JSON parser walks the payloads.
-#[derive(Debug, Clone, Copy)]
-enum Parser {
-    /// None: how long decoding the raw files takes alone.
-    Nothing,
-    /// serde_json, as transform parses.
-    SerdeJson,
-    /// sonic-rs (SIMD): what a faster parser would leave.
-    Sonic,
-}
-
-impl Parser {
-    fn check(self, json: &str) -> Result<(), Error> {
-        match self {
-            Parser::Nothing => {}
-            Parser::SerdeJson => serde_json::from_str::<IgnoredAny>(json).map(drop)?,
-            Parser::Sonic => sonic_rs::from_str::<IgnoredAny>(json).map(drop)?,
-        }
-        Ok(())
-    }
-}
-
-/// Decodes every row group of `files` and walks every payload, the row
-/// groups shared out among `threads`.
-fn scan(files: &[PathBuf], threads: usize, parser: Parser) -> Result<Scanned, Error> {
-    let mut units = Vec::new();
-    for path in files {
-        let groups = ParquetRecordBatchReaderBuilder::try_new(File::open(path)?)?
-            .metadata()
-            .num_row_groups();
-        units.extend((0..groups).map(|group| (path, group)));
-    }
-    let next = AtomicUsize::new(0);
-    std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..threads)
-            .map(|_| {
-                scope.spawn(|| -> Result<Scanned, Error> {
-                    let mut scanned = Scanned::default();
-                    while let Some(&(path, group)) = units.get(next.fetch_add(1, Ordering::Relaxed))
-                    {
-                        let reader = ParquetRecordBatchReaderBuilder::try_new(File::open(path)?)?
-                            .with_row_groups(vec![group])
-                            .with_batch_size(BATCH_ORDERS)
-                            .build()?;
-                        for batch in reader {
-                            let batch = batch?;
-                            let payloads = batch
-                                .column_by_name("payload")
-                                .and_then(|c| c.as_any().downcast_ref::<LargeStringArray>())
-                                .ok_or("raw file without a payload column")?;
-                            for payload in payloads.iter().flatten() {
-                                parser.check(payload).map_err(|e| {
-                                    format!("{}: a payload is not JSON: {e}", path.display())
-                                })?;
-                                scanned.payload_bytes += payload.len();
-                            }
-                            scanned.orders += payloads.len();
-                        }
-                    }
-                    Ok(scanned)
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .try_fold(Scanned::default(), |sum, worker| {
-                let part = worker.join().map_err(|_| "a scan thread panicked")??;
-                Ok(Scanned {
-                    orders: sum.orders + part.orders,
-                    payload_bytes: sum.payload_bytes + part.payload_bytes,
-                })
-            })
-    })
-}
-
 fn read_all(path: &Path) -> Result<Vec<RecordBatch>, Error> {
     Ok(ParquetRecordBatchReaderBuilder::try_new(File::open(path)?)?
         .with_batch_size(READ_BATCH_ROWS)
         .build()?
         .collect::<Result<_, _>>()?)
+}
+
+/// Runs `work` on each item, each of `threads` threads a contiguous share;
+/// what it returned for each, in order.
+fn on_all_cores<T: Sync, R: Send>(
+    items: &[T],
+    threads: usize,
+    work: fn(&T) -> Result<R, Error>,
+) -> Result<Vec<R>, Error> {
+    let share = items.len().div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = items
+            .chunks(share)
+            .map(|chunk| scope.spawn(move || chunk.iter().map(work).collect::<Result<Vec<_>, _>>()))
+            .collect();
+        let mut all = Vec::with_capacity(items.len());
+        for worker in workers {
+            all.extend(worker.join().map_err(|_| "a thread panicked")??);
+        }
+        Ok(all)
+    })
 }
 
 /// Writes `batches` (at least one) as `threads` Parquet files (discarded,
@@ -286,96 +269,4 @@ impl Write for Counted {
 }
 
 #[cfg(test)]
-mod tests {
-    use std::sync::Arc;
-
-    use arrow::array::{ArrayRef, Int32Array, RecordBatch, StringArray};
-    use arrow::datatypes::{DataType, Field, Schema};
-    use tiktok_etl::schema::raw;
-
-    use super::*;
-
-    fn raw_batch(payloads: &[&str]) -> RecordBatch {
-        let schema = raw::schema();
-        let rows = payloads.len();
-        let columns = (schema.fields().iter())
-            .map(|field| match (field.name().as_str(), field.data_type()) {
-                ("payload", _) => Arc::new(LargeStringArray::from(payloads.to_vec())) as ArrayRef,
-                // Ids and the shop: any text does.
-                (_, DataType::Utf8) => Arc::new(StringArray::from(vec!["x"; rows])),
-                (_, other) => arrow::array::new_null_array(other, rows),
-            })
-            .collect();
-        RecordBatch::try_new(schema, columns).unwrap()
-    }
-
-    fn write_file(path: &Path, batch: &RecordBatch) {
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        let mut writer =
-            ArrowWriter::try_new(File::create(path).unwrap(), batch.schema(), None).unwrap();
-        writer.write(batch).unwrap();
-        writer.close().unwrap();
-    }
-
-    fn staged_batch(rows: i32) -> RecordBatch {
-        let schema = Arc::new(Schema::new(vec![Field::new("n", DataType::Int32, false)]));
-        RecordBatch::try_new(
-            schema,
-            vec![Arc::new(Int32Array::from_iter_values(0..rows))],
-        )
-        .unwrap()
-    }
-
-    #[test]
-    fn counts_every_order_and_row_it_timed() {
-        let dir = tempfile::tempdir().unwrap();
-        let payloads = [r#"{"id":"1","line_items":[{"id":"a"}]}"#, "[]", r#""x""#];
-        write_file(
-            &dir.path().join("raw/shop/part-0.parquet"),
-            &raw_batch(&payloads),
-        );
-        write_file(&dir.path().join("raw/part-1.parquet"), &raw_batch(&["{}"]));
-        write_file(&dir.path().join("staged/part-0.parquet"), &staged_batch(5));
-        write_file(&dir.path().join("staged/part-1.parquet"), &staged_batch(7));
-
-        let floor = measure(&dir.path().join("raw"), &dir.path().join("staged"), 2).unwrap();
-        assert_eq!(floor.orders, 4);
-        let bytes: usize = payloads.iter().map(|p| p.len()).sum::<usize>() + 2;
-        assert_eq!(floor.payload_bytes, bytes);
-        assert_eq!(floor.rows, 12);
-        assert!(floor.written_bytes > 0, "{floor:?}");
-    }
-
-    #[test]
-    fn a_payload_that_is_not_json_is_an_error() {
-        let dir = tempfile::tempdir().unwrap();
-        write_file(
-            &dir.path().join("raw/part-0.parquet"),
-            &raw_batch(&["{}", "{\"a\":"]),
-        );
-        write_file(&dir.path().join("staged/part-0.parquet"), &staged_batch(1));
-        let error = measure(&dir.path().join("raw"), &dir.path().join("staged"), 2).unwrap_err();
-        assert!(
-            error.to_string().contains("a payload is not JSON"),
-            "{error}"
-        );
-    }
-
-    #[test]
-    fn staged_files_without_rows_are_an_error() {
-        let dir = tempfile::tempdir().unwrap();
-        write_file(&dir.path().join("raw/part-0.parquet"), &raw_batch(&["{}"]));
-        write_file(&dir.path().join("staged/part-0.parquet"), &staged_batch(0));
-        let error = measure(&dir.path().join("raw"), &dir.path().join("staged"), 2).unwrap_err();
-        assert!(error.to_string().contains("no staged rows"), "{error}");
-    }
-
-    #[test]
-    fn empty_directories_are_an_error() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::create_dir_all(dir.path().join("raw")).unwrap();
-        std::fs::create_dir_all(dir.path().join("staged")).unwrap();
-        let error = measure(&dir.path().join("raw"), &dir.path().join("staged"), 1).unwrap_err();
-        assert!(error.to_string().contains("no Parquet files"), "{error}");
-    }
-}
+mod tests;
