@@ -2,6 +2,7 @@
 //! order flattening for transform.
 
 mod flatten;
+mod kept;
 mod plan;
 mod read;
 mod scan;
