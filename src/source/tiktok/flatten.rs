@@ -19,8 +19,8 @@ use std::borrow::Cow;
 use sha2::{Digest, Sha256};
 
 use super::kept::{district, item_tax_total, json_text, parsed};
+use super::order::{ItemsShape, Order};
 use super::plan::{PLAN, Read};
-use super::read::{ItemsShape, Order};
 use super::scan;
 use crate::schema::staged::COLUMNS;
 use crate::source::json::Json;

@@ -3,6 +3,7 @@
 
 mod flatten;
 mod kept;
+mod order;
 mod plan;
 mod read;
 mod scan;

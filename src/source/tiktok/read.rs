@@ -1,9 +1,10 @@
-//! One order's payload read straight into the plan's slots (`plan.rs`),
-//! without a tree of the whole order: each key is looked up in its kind of
-//! object as the text goes by; a value a column reads is kept (its text
-//! borrowed from the payload), a value kept as JSON text is kept as the
-//! payload has it, an object the plan looks inside is read into the same
-//! slots, and any other key is skipped and its path noted.
+//! One order's payload read straight into the plan's slots (`plan.rs`) of
+//! an [`Order`] (`order.rs`), without a tree of the whole order: each key
+//! is looked up in its kind of object as the text goes by; a value a
+//! column reads is kept (its text borrowed from the payload), a value kept
+//! as JSON text is kept as the payload has it, an object the plan looks
+//! inside is read into the same slots, and any other key is skipped and
+//! its path noted.
 //!
 //! The buffers are kept from one order to the next, so reading an order
 //! allocates only for what the payload cannot lend (text with escapes).
@@ -17,49 +18,9 @@ use std::fmt;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 
+use super::order::{Items, ItemsShape, Order};
 use super::plan::{Entry, Finder, Node, Plan};
 use crate::source::json::{Json, JsonVisitor};
-
-/// What one order's payload holds, by slot.
-#[derive(Debug, Default)]
-pub(super) struct Order<'a> {
-    pub slots: Vec<Option<Json<'a>>>,
-    /// The JSON text of each value kept as text, by text slot (`None`:
-    /// absent or null).
-    pub texts: Vec<Option<&'a str>>,
-    pub items: Items<'a>,
-    /// Paths of the order's keys no column reads, one per key met.
-    pub unmapped: Vec<String>,
-    /// The same for line items' keys (`line_items[].…`), one per item.
-    pub item_unmapped: Vec<String>,
-}
-
-/// The order's `line_items`.
-#[derive(Debug, Default)]
-pub(super) struct Items<'a> {
-    /// The slots of each line item (`width` of them), one item after the
-    /// other; the same for text slots.
-    pub(super) slots: Vec<Option<Json<'a>>>,
-    pub(super) width: usize,
-    pub(super) texts: Vec<Option<&'a str>>,
-    pub(super) text_width: usize,
-    pub count: usize,
-    pub shape: ItemsShape<'a>,
-}
-
-#[derive(Debug, Default)]
-pub(super) enum ItemsShape<'a> {
-    /// No `line_items`, or null.
-    #[default]
-    Absent,
-    /// An array; the first of its elements that is not an object, if any,
-    /// with its position.
-    Array {
-        not_object: Option<(usize, Json<'a>)>,
-    },
-    /// Something else, kept for the message.
-    Other(Json<'a>),
-}
 
 impl<'a> Order<'a> {
     /// Reads `payload` into the slots of `plan` with serde_json: `Ok(false)`
@@ -81,32 +42,6 @@ impl<'a> Order<'a> {
         .deserialize(&mut deserializer)?;
         deserializer.end()?;
         Ok(matches!(shape, Shape::Object))
-    }
-
-    /// Empties the slots for an order of `plan` (buffers kept).
-    pub(super) fn clear(&mut self, plan: &Plan) {
-        self.slots.clear();
-        self.slots.resize(plan.order_slots, None);
-        self.texts.clear();
-        self.texts.resize(plan.order_texts, None);
-        self.items.slots.clear();
-        self.items.width = plan.item_slots;
-        self.items.texts.clear();
-        self.items.text_width = plan.item_texts;
-        self.items.count = 0;
-        self.items.shape = ItemsShape::Absent;
-        self.unmapped.clear();
-        self.item_unmapped.clear();
-    }
-
-    /// The slots and text slots of line item `index` (below
-    /// [`Items::count`]).
-    pub fn item(&self, index: usize) -> (&[Option<Json<'a>>], &[Option<&'a str>]) {
-        let (width, text_width) = (self.items.width, self.items.text_width);
-        (
-            &self.items.slots[index * width..(index + 1) * width],
-            &self.items.texts[index * text_width..(index + 1) * text_width],
-        )
     }
 }
 
@@ -330,100 +265,5 @@ impl<'de> Visitor<'de> for ItemsSeed<'_, 'de> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::schema::staged::{COLUMNS, index_of};
-    use crate::source::tiktok::plan::{PLAN, Read};
-
-    #[test]
-    fn values_kept_as_json_are_kept_as_sent() {
-        let plan = &*PLAN;
-        let column = |name| index_of(name).expect("the table keeps it as JSON");
-        let (Read::OrderJson(packages), Read::ItemJson(item_tax)) = (
-            plan.reads[column("package_ids")],
-            plan.reads[column("item_tax")],
-        ) else {
-            panic!("kept as JSON text")
-        };
-        let mut order = Order::default();
-        let payload = r#"{"packages": [ {"id": "1\u00e9", "n": 1.50} ],
-            "line_items":[{"id":"7","item_tax":null},{"id":"8","item_tax":[{"tax_amount":"1"}]}]}"#;
-        assert!(order.read(plan, payload).unwrap());
-        assert_eq!(
-            order.texts[packages],
-            Some(r#"[ {"id": "1\u00e9", "n": 1.50} ]"#),
-            "spaces, escapes and digits as the payload has them"
-        );
-        assert_eq!(order.item(0).1[item_tax], None, "null is absent");
-        assert_eq!(order.item(1).1[item_tax], Some(r#"[{"tax_amount":"1"}]"#));
-        // Only the syntax is checked: a number no f64 holds is kept too.
-        assert!(order.read(plan, r#"{"packages":[1e400]}"#).unwrap());
-        assert_eq!(order.texts[packages], Some("[1e400]"));
-    }
-
-    #[test]
-    fn values_go_to_their_slots_and_unknown_keys_are_named_by_path() {
-        let plan = &*PLAN;
-        let mut order = Order::default();
-        let payload = r#"{"id":"1","payment":{"tax":"1.2","brand_new_fee":"3"},"line_items":[{"id":"7","x":[1]},{"id":"8","x":2}],"surprise":{"x":1},
-                "recipient_address":{"name":"A","district_info":[]}}"#;
-        assert!(order.read(plan, payload).unwrap());
-        assert_eq!(order.unmapped, ["payment.brand_new_fee", "surprise"]);
-        assert_eq!(order.item_unmapped, ["line_items[].x", "line_items[].x"]);
-        assert_eq!(order.items.count, 2);
-        assert!(matches!(
-            order.items.shape,
-            ItemsShape::Array { not_object: None }
-        ));
-        let slots = &order.slots;
-        let id_slot = plan
-            .reads
-            .iter()
-            .zip(COLUMNS)
-            .find_map(|(r, c)| (c.name == "order_id").then_some(*r));
-        let Some(Read::Order(id_slot)) = id_slot else {
-            panic!("order_id reads an order slot")
-        };
-        assert_eq!(slots[id_slot].as_ref().and_then(Json::as_str), Some("1"));
-        assert_eq!(order.texts[plan.district_text], Some("[]"));
-        let item_id = |item| {
-            let Read::Item(slot) = plan.reads[plan.own_columns[plan.item_id]] else {
-                panic!("item_id reads an item slot")
-            };
-            order.item(item).0[slot].as_ref().and_then(Json::as_str)
-        };
-        assert_eq!((item_id(0), item_id(1)), (Some("7"), Some("8")));
-
-        assert!(!order.read(plan, "[1]").unwrap(), "not an object");
-        assert!(
-            order.read(plan, r#"{"id":"1"} x"#).is_err(),
-            "text after the value"
-        );
-        order
-            .read(plan, r#"{"line_items":[{"id":"1"},3,"a"],"line_items":7}"#)
-            .unwrap();
-        assert_eq!(order.items.count, 3);
-        assert!(
-            matches!(
-                &order.items.shape,
-                ItemsShape::Array {
-                    not_object: Some((1, Json::Number(_)))
-                }
-            ),
-            "the first line_items counts; its first element not an object is named"
-        );
-        order.read(plan, r#"{"line_items":{"id":"1"}}"#).unwrap();
-        assert!(matches!(
-            &order.items.shape,
-            ItemsShape::Other(Json::Object(_))
-        ));
-        order
-            .read(plan, r#"{"line_items":null,"payment":7}"#)
-            .unwrap();
-        assert!(matches!(&order.items.shape, ItemsShape::Absent));
-        assert!(
-            order.slots.iter().all(Option::is_none) && order.texts.iter().all(Option::is_none),
-            "slots start empty each time"
-        );
-    }
-}
+#[path = "read_tests.rs"]
+mod tests;

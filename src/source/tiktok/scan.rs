@@ -19,8 +19,8 @@ mod lex;
 
 use lex::{Bail, Step, Text};
 
+use super::order::{Items, ItemsShape, Order};
 use super::plan::{Entry, Node, Plan};
-use super::read::{Items, ItemsShape, Order};
 use crate::source::json::Json;
 
 /// Reads `payload` into the slots of `plan` (as [`Order::read`] does):

@@ -6,8 +6,8 @@ mod edges;
 
 use serde_json::{Value, json};
 
+use super::order::Order;
 use super::plan::PLAN;
-use super::read::Order;
 use super::scan;
 
 /// The first order of the official "Get Order List" sample.

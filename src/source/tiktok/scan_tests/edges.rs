@@ -6,8 +6,8 @@
 //! the same slots; these say where it must read fast and where it must
 //! leave the payload to serde_json.
 
+use super::super::order::Order;
 use super::super::plan::{Entry, PLAN};
-use super::super::read::Order;
 use super::super::scan;
 use super::{XorShift, agree, placed};
 
