@@ -525,6 +525,17 @@ impl Kind {
     }
 }
 
+impl Origin {
+    /// Whether the value is the order's, the same on each of its line
+    /// items' rows (the row hash covers these columns first).
+    pub fn is_order(self) -> bool {
+        matches!(
+            self,
+            Origin::Order(_) | Origin::OrderJson(_) | Origin::District(_)
+        )
+    }
+}
+
 static SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
     Arc::new(Schema::new(
         COLUMNS

@@ -7,6 +7,7 @@
 //! column; the hash times SHA-256 alone, over bytes gathered beforehand. So
 //! each takes less than the same work inside a flattener, never more.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use arrow::array::{
@@ -17,6 +18,7 @@ use arrow::array::{
 use arrow::datatypes::{DataType, Decimal128Type, Int32Type, TimeUnit, TimestampMillisecondType};
 use sha2::{Digest, Sha256};
 use tiktok_etl::schema::staged::{self, COLUMNS, Origin};
+use tiktok_etl::transform::cell::Cell;
 
 use crate::Error;
 
@@ -85,9 +87,9 @@ enum Column<'a> {
 }
 
 impl Column<'_> {
-    /// Adds the value at `row` to what a row's hash covers, as transform
-    /// does: tagged by kind, texts length-prefixed.
-    fn hash_bytes(&self, row: usize, bytes: &mut Vec<u8>) {
+    /// The value at `row` as transform's cell, whose bytes the row hash
+    /// covers.
+    fn cell(&self, row: usize) -> Cell<'_> {
         let null = match self {
             Column::Text(a) => a.is_null(row),
             Column::Money(a) => a.is_null(row),
@@ -96,29 +98,14 @@ impl Column<'_> {
             Column::Int(a) => a.is_null(row),
         };
         if null {
-            bytes.push(0);
-            return;
+            return Cell::Null;
         }
         match self {
-            Column::Text(a) => {
-                let text = a.value(row);
-                bytes.push(1);
-                bytes.extend_from_slice(&(text.len() as u64).to_le_bytes());
-                bytes.extend_from_slice(text.as_bytes());
-            }
-            Column::Money(a) => {
-                bytes.push(2);
-                bytes.extend_from_slice(&a.value(row).to_le_bytes());
-            }
-            Column::Time(a) => {
-                bytes.push(3);
-                bytes.extend_from_slice(&a.value(row).to_le_bytes());
-            }
-            Column::Bool(a) => bytes.extend_from_slice(&[4, u8::from(a.value(row))]),
-            Column::Int(a) => {
-                bytes.push(5);
-                bytes.extend_from_slice(&a.value(row).to_le_bytes());
-            }
+            Column::Text(a) => Cell::Text(Cow::Borrowed(a.value(row))),
+            Column::Money(a) => Cell::Money(a.value(row)),
+            Column::Time(a) => Cell::Time(a.value(row)),
+            Column::Bool(a) => Cell::Bool(a.value(row)),
+            Column::Int(a) => Cell::Int(a.value(row)),
         }
     }
 }
@@ -159,20 +146,14 @@ pub fn gather(batch: &RecordBatch) -> Result<Gathered, Error> {
             _ => Column::Int(array.as_primitive()),
         })
         .collect();
-    let is_order = |c: &staged::Column| {
-        matches!(
-            c.origin,
-            Origin::Order(_) | Origin::OrderJson(_) | Origin::District(_)
-        )
-    };
-    let by = |keep: &dyn Fn(&staged::Column) -> bool| -> Vec<usize> {
+    let by = |keep: &dyn Fn(Origin) -> bool| -> Vec<usize> {
         (COLUMNS.iter().enumerate())
-            .filter(|(_, c)| keep(c))
+            .filter(|(_, c)| keep(c.origin))
             .map(|(i, _)| i)
             .collect()
     };
-    let order_columns = by(&is_order);
-    let own_columns = by(&|c| !is_order(c) && !matches!(c.origin, Origin::RunId | Origin::RowHash));
+    let order_columns = by(&Origin::is_order);
+    let own_columns = by(&|o| !o.is_order() && !matches!(o, Origin::RunId | Origin::RowHash));
     let (Some(order_id), Some(hash)) = (
         staged::index_of("order_id"),
         COLUMNS.iter().position(|c| c.origin == Origin::RowHash),
@@ -190,12 +171,12 @@ pub fn gather(batch: &RecordBatch) -> Result<Gathered, Error> {
     for row in 0..batch.num_rows() {
         if row == 0 || order_ids.value(row) != order_ids.value(row - 1) {
             for &c in &order_columns {
-                columns[c].hash_bytes(row, &mut gathered.bytes);
+                columns[c].cell(row).hash_bytes(&mut gathered.bytes);
             }
             gathered.parts.push(Part::Order(gathered.bytes.len()));
         }
         for &c in &own_columns {
-            columns[c].hash_bytes(row, &mut gathered.bytes);
+            columns[c].cell(row).hash_bytes(&mut gathered.bytes);
         }
         gathered.parts.push(Part::Row(gathered.bytes.len()));
         let written = hashes.value(row).as_bytes().try_into();

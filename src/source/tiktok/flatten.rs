@@ -88,7 +88,7 @@ pub fn flatten<'a, 's>(
     // Every row's hash starts with the order's cells: hashed once.
     bytes.clear();
     for &index in &plan.order_columns {
-        hash_bytes(&flat.shared[index], bytes);
+        flat.shared[index].hash_bytes(bytes);
     }
     let mut order_hash = Sha256::new();
     order_hash.update(&*bytes);
@@ -142,7 +142,7 @@ pub fn flatten<'a, 's>(
         }
         bytes.clear();
         for &place in &plan.hashed_own {
-            hash_bytes(&row[place], bytes);
+            row[place].hash_bytes(bytes);
         }
         let mut row_hash = order_hash.clone();
         row_hash.update(&*bytes);
@@ -250,32 +250,6 @@ fn convert<'a>(index: usize, value: Option<&Json<'a>>) -> Result<Converted<'a>, 
         }
     }
     Ok(converted)
-}
-
-/// Adds a cell's bytes to what a row's hash covers: tagged by kind and
-/// length-prefixed, so no two different rows give the same bytes.
-fn hash_bytes(cell: &Cell, bytes: &mut Vec<u8>) {
-    match cell {
-        Cell::Null => bytes.push(0),
-        Cell::Text(s) => {
-            bytes.push(1);
-            bytes.extend_from_slice(&(s.len() as u64).to_le_bytes());
-            bytes.extend_from_slice(s.as_bytes());
-        }
-        Cell::Money(v) => {
-            bytes.push(2);
-            bytes.extend_from_slice(&v.to_le_bytes());
-        }
-        Cell::Time(v) => {
-            bytes.push(3);
-            bytes.extend_from_slice(&v.to_le_bytes());
-        }
-        Cell::Bool(b) => bytes.extend_from_slice(&[4, u8::from(*b)]),
-        Cell::Int(v) => {
-            bytes.push(5);
-            bytes.extend_from_slice(&v.to_le_bytes());
-        }
-    }
 }
 
 /// Lower-case hex digits of a digest.

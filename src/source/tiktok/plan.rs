@@ -13,7 +13,7 @@ mod node;
 
 use std::sync::LazyLock;
 
-use crate::schema::staged::{COLUMNS, Origin, index_of};
+use crate::schema::staged::{COLUMNS, Column, Origin, index_of};
 
 pub(super) use node::{Entry, Finder, Node};
 
@@ -36,32 +36,6 @@ pub(super) enum Read {
     UnitQuantity,
     Flags,
     RowHash,
-}
-
-/// Which cells a column's value is set in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Level {
-    /// Once per order, shared by its rows.
-    Order,
-    /// In each line item's row.
-    Item,
-    /// Last, over the finished row (flags, hash).
-    Row,
-}
-
-impl Read {
-    fn level(self) -> Level {
-        match self {
-            Read::Order(_) | Read::OrderJson(_) | Read::District(_) => Level::Order,
-            Read::Item(_)
-            | Read::ItemJson(_)
-            | Read::ItemTaxTotal(_)
-            | Read::RunId
-            | Read::Shop
-            | Read::UnitQuantity => Level::Item,
-            Read::Flags | Read::RowHash => Level::Row,
-        }
-    }
 }
 
 #[derive(Debug)]
@@ -130,14 +104,16 @@ impl Plan {
             })
             .collect();
         order.insert("line_items", Entry::Handled);
-        let columns_where = |keep: fn(Level) -> bool| -> Vec<usize> {
-            (reads.iter().enumerate())
-                .filter(|(_, r)| keep(r.level()))
+        let columns_where = |keep: fn(&Column) -> bool| -> Vec<usize> {
+            (COLUMNS.iter().enumerate())
+                .filter(|(_, c)| keep(c))
                 .map(|(i, _)| i)
                 .collect()
         };
-        let order_columns = columns_where(|level| level == Level::Order);
-        let own_columns = columns_where(|level| level != Level::Order);
+        // The order's cells are set once and shared by its rows; a row has
+        // its own cell of every other column.
+        let order_columns = columns_where(|c| c.origin.is_order());
+        let own_columns = columns_where(|c| !c.origin.is_order());
         let place = |column: usize| {
             own_columns
                 .iter()
@@ -145,8 +121,10 @@ impl Plan {
                 .expect("a row's own column")
         };
         let place_of = |read: Read| place(reads.iter().position(|r| *r == read).expect("planned"));
-        let item_columns = (columns_where(|level| level == Level::Item).into_iter())
-            .map(|column| (column, place(column)))
+        // Set from the line item; flags and the hash last, over the row.
+        let item_columns = (own_columns.iter())
+            .filter(|&&c| !matches!(reads[c], Read::Flags | Read::RowHash))
+            .map(|&column| (column, place(column)))
             .collect();
         let hashed_own = (own_columns.iter().enumerate())
             .filter(|(_, c)| !matches!(reads[**c], Read::RunId | Read::RowHash))

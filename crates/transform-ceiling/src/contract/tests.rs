@@ -6,7 +6,6 @@ use arrow::array::{
 use tiktok_etl::source::tiktok::{Scratch, TikTokOrders};
 use tiktok_etl::source::{Flattener, Notes, RowContext};
 use tiktok_etl::transform::Pii;
-use tiktok_etl::transform::cell::Cell;
 
 use super::*;
 
